@@ -1,0 +1,61 @@
+"""Encoders built by name from an explicit registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from torch import nn
+
+from bams.config import EncoderConfig
+from bams.models.tcn import TCN
+
+EncoderFactory = Callable[[int, EncoderConfig], nn.Module]
+_ENCODERS: dict[str, EncoderFactory] = {}
+
+
+def register_encoder(name: str) -> Callable[[EncoderFactory], EncoderFactory]:
+    """Register ``factory(in_channels, config) -> module`` under ``name``.
+
+    The module maps ``(B, C, T)`` to ``(B, D, T)`` causally and has the attributes
+    ``receptive_field`` and ``out_channels``.
+    """
+
+    def decorator(factory: EncoderFactory) -> EncoderFactory:
+        if name in _ENCODERS:
+            raise ValueError(f"Expected a new encoder name, but {name!r} is already registered.")
+        _ENCODERS[name] = factory
+        return factory
+
+    return decorator
+
+
+def list_encoders() -> list[str]:
+    """Names of the registered encoder architectures."""
+    return sorted(_ENCODERS)
+
+
+def build_encoder(in_channels: int, config: EncoderConfig) -> nn.Module:
+    """Build the encoder named ``config.architecture``.
+
+    Raises
+    ------
+    ValueError
+        If the architecture is not registered.
+    """
+    if config.architecture not in _ENCODERS:
+        raise ValueError(
+            f"Expected an encoder architecture among {list_encoders()}, "
+            f"but got {config.architecture!r}."
+        )
+    return _ENCODERS[config.architecture](in_channels, config)
+
+
+@register_encoder("tcn")
+def _tcn(in_channels: int, config: EncoderConfig) -> TCN:
+    return TCN(
+        in_channels,
+        channels=config.channels,
+        kernel_size=config.kernel_size,
+        dilation_base=config.dilation_base,
+        dropout=config.dropout,
+    )

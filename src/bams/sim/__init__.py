@@ -1,0 +1,1 @@
+"""Generators of behavior data with known ground truth."""

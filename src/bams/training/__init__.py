@@ -1,0 +1,1 @@
+"""Training: windows, the objective, the Fabric loop and checkpoints."""
