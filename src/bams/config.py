@@ -8,6 +8,7 @@ arguments, scikit-learn style.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -15,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+# Numbers such as "1e-4" that PyYAML's YAML 1.1 resolver leaves as strings (no dot in the mantissa).
+_YAML11_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 @dataclass
@@ -233,6 +237,17 @@ def from_dict(cls: type, values: dict, where: str = "") -> Any:
         raise ValueError(
             f"Expected keys of {where or cls.__name__} among {names}, but got unknown {unknown}."
         )
+    missing = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ValueError(
+            f"Expected keys {missing} in {where or cls.__name__}, but got only {sorted(values)}."
+        )
     kwargs = {
         key: _convert(hints[key], value, f"{where}.{key}" if where else key)
         for key, value in values.items()
@@ -270,6 +285,9 @@ def _convert(hint, value, where: str):
             raise ValueError(f"Expected {len(args)} values for {where}, but got {value!r}.")
         return tuple(items) if origin is tuple else items
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint is float and isinstance(value, str) and _YAML11_EXPONENT.fullmatch(value.strip()):
+        # PyYAML (YAML 1.1) reads "1e-4" as a string; it is a float in YAML 1.2 and Python.
         return float(value)
     if hint is int and isinstance(value, int) and not isinstance(value, bool):
         return value

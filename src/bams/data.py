@@ -108,6 +108,7 @@ class Recordings:
             problems.append(f"Expected {n} groups (one per recording), but got {len(self.groups)}.")
         self.frame_labels = _check_frame_labels(frame_labels or {}, self.sequences, problems)
         self.sequence_labels = _check_sequence_labels(sequence_labels or {}, n, problems)
+        self.source: str | None = None  # the file these recordings were loaded from, if any
         if problems:
             raise ValueError("Invalid recordings:\n- " + "\n- ".join(problems))
 
@@ -251,7 +252,7 @@ class Recordings:
             for key, value in content.items()
             if key.startswith(_FRAME_PREFIX)
         }
-        return cls(
+        recordings = cls(
             np.split(data, bounds),
             feature_names=content["feature_names"].tolist(),
             actions=content["actions"].tolist() if "actions" in content else None,
@@ -265,6 +266,8 @@ class Recordings:
                 if key.startswith(_SEQUENCE_PREFIX)
             },
         )
+        recordings.source = str(path)
+        return recordings
 
 
 def as_recordings(data: Recordings | np.ndarray | Sequence[np.ndarray]) -> Recordings:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from bams.config import EmbedConfig
 from bams.data import Recordings, atomic_savez
@@ -49,13 +50,13 @@ def resolve_inference(device: str = "auto", precision: str = "auto") -> tuple[to
 
 
 def inference_encoders(encoders: nn.ModuleDict, device: torch.device) -> nn.ModuleDict:
-    """A copy of the encoders ready for fast inference: weight norm folded, eval mode."""
-    copies = copy.deepcopy(encoders).to(device).eval()
-    for encoder in copies.values():
-        fold = getattr(encoder, "fold_weight_norm", None)
-        if fold is not None:
-            fold()
-    return copies
+    """A copy of the encoders on ``device`` in eval mode; the caller's modules are untouched.
+
+    (Weight-norm parametrizations stay; :func:`embed_recordings` computes each weight once per
+    call with ``parametrize.cached()``. Removing them from a deep copy would also remove them
+    from the original, whose dynamically created class the copy shares.)
+    """
+    return copy.deepcopy(encoders).to(device).eval()
 
 
 @torch.inference_mode()
@@ -106,7 +107,9 @@ def embed_recordings(
             seq = data.sequences[rec][in_start:out_end]
             x[row, :, : out_end - in_start] = preprocessor.transform_inputs(seq).T
         inputs = torch.from_numpy(x).to(device)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+        with parametrize.cached(), torch.autocast(
+            device.type, dtype=torch.bfloat16, enabled=use_bf16
+        ):
             result = {name: enc(inputs) for name, enc in models.items()}
         for name, z in result.items():
             z = z.float().cpu().numpy()

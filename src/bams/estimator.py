@@ -211,6 +211,7 @@ class BAMS(TransformerMixin, BaseEstimator):
         """
         data = as_recordings(X)
         config = self.get_config()
+        config.data = data.source
         run_dir = Path(self.output_dir) if self.output_dir is not None else None
         resume_from, preprocessor = None, None
         if resume:

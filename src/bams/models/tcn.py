@@ -7,7 +7,6 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 
 
@@ -123,10 +122,3 @@ class TCN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Embed a batch: ``(B, C, T)`` -> ``(B, channels[-1], T)``, causally."""
         return self.blocks(x)
-
-    def fold_weight_norm(self) -> TCN:
-        """Replace weight-norm parametrizations by plain weights (faster inference), in place."""
-        for module in self.modules():
-            if parametrize.is_parametrized(module, "weight"):
-                parametrize.remove_parametrizations(module, "weight", leave_parametrized=True)
-        return self

@@ -1,9 +1,11 @@
 """Synthetic multi-timescale behavior with known slow and fast factors.
 
-Each recording has two *slow* factors fixed for the whole recording, a class (which fast states
-it prefers) and a continuous style (how often it switches state and how vigorously it moves), and
-a *fast* hidden state that switches every 0.5-2 s. Each fast state is an oscillation with its own
-frequency and amplitude. The observed features are a fixed random nonlinear mixture of the
+Each recording has two *slow* factors fixed for the whole recording, a class (the order in which
+it goes through the fast states: mostly forward around a cycle, mostly backward, or at random;
+every state is equally frequent in every class) and a continuous style (how long it stays in each state before switching, and how
+fast it moves: every visit to a state has a tempo of about ``1 + 0.2 * style`` times the state's
+frequency, with 10% jitter from visit to visit), and a *fast* hidden state that switches every
+0.5-2 s. Each fast state is an oscillation with its own frequency and amplitude. The observed features are a fixed random nonlinear mixture of the
 oscillation, its velocity and a slow nuisance drift, plus noise, with missing frames; four
 kinematic features (speed, turning, radial and drift velocity) are the actions.
 
@@ -23,10 +25,9 @@ N_CLASSES = 3
 # Per fast state: oscillation frequency (Hz) and amplitude.
 STATE_FREQUENCY = np.array([0.6, 1.2, 2.0, 3.0])
 STATE_AMPLITUDE = np.array([1.0, 0.6, 1.2, 0.8])
-# Per class: preferred distribution over fast states.
-CLASS_STATE_PREFERENCE = np.array(
-    [[0.45, 0.35, 0.10, 0.10], [0.10, 0.10, 0.35, 0.45], [0.10, 0.40, 0.40, 0.10]]
-)
+# Per class: probability of each step around the cycle of states (+1, -1, +2) at a switch.
+CLASS_STEP_PROBABILITY = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [1 / 3, 1 / 3, 1 / 3]])
+STEPS = np.array([1, -1, 2])
 N_MIXED_FEATURES = 12
 ACTION_NAMES = ["speed", "turning", "radial_velocity", "drift_velocity"]
 
@@ -75,6 +76,12 @@ def make_synthetic(
     low, high = (n_frames, n_frames) if np.isscalar(n_frames) else n_frames
     if not 2 <= low <= high:
         raise ValueError(f"Expected 2 <= n_frames (min <= max), but got {n_frames}.")
+    if not (np.isfinite(frame_rate) and frame_rate > 0):
+        raise ValueError(f"Expected frame_rate > 0, but got {frame_rate}.")
+    if not noise >= 0:
+        raise ValueError(f"Expected noise >= 0, but got {noise}.")
+    if not 0 <= missing_rate <= 1:
+        raise ValueError(f"Expected 0 <= missing_rate <= 1, but got {missing_rate}.")
     rng = np.random.default_rng(seed)
     # The observation mapping is the same for every recording ("the same species").
     world = np.random.default_rng(12345)
@@ -86,8 +93,8 @@ def make_synthetic(
     sequences, states = [], []
     for c, s in zip(classes, styles, strict=True):
         length = int(rng.integers(low, high + 1))
-        state = _state_sequence(rng, length, frame_rate, CLASS_STATE_PREFERENCE[c], s)
-        x = _observe(rng, state, s, frame_rate, mixing, offset, noise)
+        state, tempo = _state_sequence(rng, length, frame_rate, CLASS_STEP_PROBABILITY[c], s)
+        x = _observe(rng, state, tempo, frame_rate, mixing, offset, noise)
         _drop_values(rng, x, missing_rate)
         sequences.append(x)
         states.append(state)
@@ -102,29 +109,33 @@ def make_synthetic(
     )
 
 
-def _state_sequence(rng, length, frame_rate, preference, style) -> np.ndarray:
-    """Fast states with dwell times of 0.5-2 s; a high style switches more often."""
+def _state_sequence(rng, length, frame_rate, step_probability, style) -> tuple[np.ndarray, np.ndarray]:
+    """Fast states with dwell times of 0.5-2 s and a tempo per visit.
+
+    A high style switches more often and moves faster. Returns ``(state, tempo)``, each
+    ``(length,)``.
+    """
     # style -1 -> dwell 1.25-2 s, style +1 -> 0.5-1.25 s
     center = 1.25 - 0.5 * style
     state = np.empty(length, dtype=np.int64)
-    t, current = 0, rng.choice(N_STATES, p=preference)
+    tempo = np.empty(length)
+    t, current = 0, int(rng.integers(N_STATES))
     while t < length:
         dwell = rng.uniform(max(0.5, center - 0.4), min(2.0, center + 0.4))
         n = max(1, round(dwell * frame_rate))
         state[t : t + n] = current
+        tempo[t : t + n] = (1.0 + 0.2 * style) * np.exp(0.1 * rng.normal())
         t += n
-        others = np.delete(np.arange(N_STATES), current)
-        p = preference[others] / preference[others].sum()
-        current = rng.choice(others, p=p)
-    return state
+        current = (current + rng.choice(STEPS, p=step_probability)) % N_STATES
+    return state, tempo
 
 
-def _observe(rng, state, style, frame_rate, mixing, offset, noise) -> np.ndarray:
+def _observe(rng, state, tempo, frame_rate, mixing, offset, noise) -> np.ndarray:
     dt = 1.0 / frame_rate
-    gain = 1.0 + 0.25 * style
-    phase = np.cumsum(2 * np.pi * STATE_FREQUENCY[state] * dt) + rng.uniform(0, 2 * np.pi)
+    frequency = STATE_FREQUENCY[state] * tempo
+    phase = np.cumsum(2 * np.pi * frequency * dt) + rng.uniform(0, 2 * np.pi)
     # Amplitude follows the state with a short lag so trajectories stay smooth.
-    target = STATE_AMPLITUDE[state] * gain
+    target = STATE_AMPLITUDE[state]
     amplitude = np.empty_like(target)
     amplitude[0] = target[0]
     for t in range(1, len(target)):

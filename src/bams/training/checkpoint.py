@@ -20,7 +20,7 @@ def library_versions() -> dict[str, str]:
     import lightning_fabric
     import sklearn
 
-    return {
+    versions = {
         "bams": bams.__version__,
         "torch": torch.__version__,
         "numpy": np.__version__,
@@ -28,6 +28,8 @@ def library_versions() -> dict[str, str]:
         "lightning-fabric": lightning_fabric.__version__,
         "python": platform.python_version(),
     }
+    # torch.__version__ is a str subclass that weights-only loading refuses
+    return {name: str(version) for name, version in versions.items()}
 
 
 def save_checkpoint(fabric, path: str | Path, state: dict[str, Any]) -> None:

@@ -189,6 +189,8 @@ def train_network(
                     **(extra_state or {}),
                 }
                 save_checkpoint(fabric, checkpoints / LAST_CHECKPOINT, state)
+    for logger in fabric.loggers:
+        logger.finalize("success")
     weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
     return weights, dict(history)
 

@@ -1,0 +1,3 @@
+from bams.cli import app
+
+app(prog_name="bams")

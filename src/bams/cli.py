@@ -1,0 +1,114 @@
+"""The ``bams`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Self-supervised multi-timescale behavior analysis (BAMS).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+simulate_app = typer.Typer(help="Generate datasets with known ground truth.", no_args_is_help=True)
+app.add_typer(simulate_app, name="simulate")
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", "-s", help="Override a config value, e.g. -s train.epochs=20 (repeatable)."),
+]
+
+
+@app.command()
+def train(
+    data: Annotated[Path | None, typer.Option(help="Recordings file (.npz).")] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML config file.")] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Run directory.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Training epochs.")] = None,
+    accelerator: Annotated[str | None, typer.Option(help="cpu, gpu or auto.")] = None,
+    devices: Annotated[str | None, typer.Option(help="Devices per node (e.g. 4, or auto).")] = None,
+    num_nodes: Annotated[int | None, typer.Option(help="Number of machines.")] = None,
+    strategy: Annotated[str | None, typer.Option(help="auto, ddp, ddp_spawn, ...")] = None,
+    precision: Annotated[str | None, typer.Option(help="32-true, bf16-mixed, 16-mixed.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
+    set_: SetOption = None,
+) -> None:
+    """Train BAMS on a recordings file; writes config, checkpoints, logs and model.pt."""
+    from bams.config import load_config
+    from bams.pipeline import train_run
+
+    run_config = _or_exit(load_config, config, list(set_ or []))
+    if data is not None:
+        run_config.data = str(data)
+    if output_dir is not None:
+        run_config.output_dir = str(output_dir)
+    flags = {
+        "epochs": epochs, "accelerator": accelerator, "num_nodes": num_nodes,
+        "strategy": strategy, "precision": precision,
+        "devices": int(devices) if devices is not None and devices.isdigit() else devices,
+    }
+    for key, value in flags.items():
+        if value is not None:
+            setattr(run_config.train, key, value)
+    model = _or_exit(train_run, run_config, resume)
+    typer.echo(f"Model saved to {Path(run_config.output_dir) / 'model.pt'}")
+    del model
+
+
+@app.command()
+def embed(
+    model: Annotated[Path, typer.Option(help="model.pt or a checkpoint.")],
+    data: Annotated[Path, typer.Option(help="Recordings file (.npz).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Embeddings file (.npz).")],
+    chunk_length: Annotated[int | None, typer.Option(help="Frames per chunk.")] = None,
+    precision: Annotated[str | None, typer.Option(help="auto, bf16 or 32.")] = None,
+    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, ...")] = None,
+) -> None:
+    """Embed every recording of a data file with a trained model."""
+    from bams.pipeline import embed_run
+
+    overrides = {
+        "chunk_length": chunk_length, "inference_precision": precision, "inference_device": device,
+    }
+    path = _or_exit(embed_run, model, data, output,
+                    **{k: v for k, v in overrides.items() if v is not None})
+    typer.echo(f"Embeddings saved to {path}")
+
+
+@app.command()
+def demo(
+    output_dir: Annotated[Path, typer.Option(help="Where the demo writes its run.")] = Path(
+        "runs/demo"
+    ),
+    quick: Annotated[bool, typer.Option(help="A tiny version that finishes in seconds.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of data and training.")] = 0,
+) -> None:
+    """The main job: synthetic data -> train -> embed -> linear readout table."""
+    from bams.demo import run_demo
+
+    _or_exit(run_demo, output_dir, quick=quick, seed=seed)
+
+
+@simulate_app.command("synthetic")
+def simulate_synthetic(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
+    n: Annotated[int, typer.Option("-n", help="Number of recordings.")] = 100,
+    frames: Annotated[int, typer.Option(help="Frames per recording.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Synthetic recordings with known slow (class, style) and fast (state) factors."""
+    from bams.sim.synthetic import make_synthetic
+
+    data = _or_exit(make_synthetic, n, frames, seed=seed)
+    typer.echo(f"{data} saved to {data.save(output)}")
+
+
+def _or_exit(function, *args, **kwargs):
+    """Run ``function``; turn the errors a user can fix into a message and exit code 2."""
+    try:
+        return function(*args, **kwargs)
+    except (ValueError, FileNotFoundError, TypeError) as err:
+        typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from err
