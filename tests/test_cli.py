@@ -17,11 +17,20 @@ runner = CliRunner()
 def tiny_config(tmp_path, tiny_params):
     """A YAML config with the tiny model, as a user would write it."""
     model_keys = {"encoders", "hoa_bins", "hoa_window", "hoa_warmup", "predictor_hidden"}
-    train_keys = {"window_length", "batch_size", "max_steps", "bootstrap_pairs", "accelerator",
-                  "logger"}
+    train_keys = {
+        "window_length",
+        "batch_size",
+        "max_steps",
+        "bootstrap_pairs",
+        "accelerator",
+        "logger",
+    }
     config = {
-        "model": {k: (list(v) if isinstance(v, tuple) else v)
-                  for k, v in tiny_params.items() if k in model_keys},
+        "model": {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in tiny_params.items()
+            if k in model_keys
+        },
         "train": {k: v for k, v in tiny_params.items() if k in train_keys},
         "embed": {"inference_precision": "32"},
     }
@@ -33,8 +42,8 @@ def tiny_config(tmp_path, tiny_params):
 @pytest.fixture
 def data_file(tmp_path):
     result = runner.invoke(
-        app, ["simulate", "synthetic", "-o", str(tmp_path / "data.npz"), "-n", "6",
-              "--frames", "150"]
+        app,
+        ["simulate", "synthetic", "-o", str(tmp_path / "data.npz"), "-n", "6", "--frames", "150"],
     )
     assert result.exit_code == 0, result.output
     return tmp_path / "data.npz"
@@ -50,8 +59,20 @@ def test_help_is_readable(command):
 def test_train_then_embed(tmp_path, tiny_config, data_file):
     run = tmp_path / "run"
     result = runner.invoke(
-        app, ["train", "--data", str(data_file), "--config", str(tiny_config),
-              "--output-dir", str(run), "-s", "train.max_steps=2", "-s", "train.seed=3"]
+        app,
+        [
+            "train",
+            "--data",
+            str(data_file),
+            "--config",
+            str(tiny_config),
+            "--output-dir",
+            str(run),
+            "-s",
+            "train.max_steps=2",
+            "-s",
+            "train.seed=3",
+        ],
     )
     assert result.exit_code == 0, result.output
     resolved = yaml.safe_load((run / "config.yaml").read_text())
@@ -61,8 +82,20 @@ def test_train_then_embed(tmp_path, tiny_config, data_file):
 
     out = tmp_path / "emb.npz"
     result = runner.invoke(
-        app, ["embed", "--model", str(run / "model.pt"), "--data", str(data_file), "-o", str(out),
-              "--chunk-length", "40", "--precision", "32"]
+        app,
+        [
+            "embed",
+            "--model",
+            str(run / "model.pt"),
+            "--data",
+            str(data_file),
+            "-o",
+            str(out),
+            "--chunk-length",
+            "40",
+            "--precision",
+            "32",
+        ],
     )
     assert result.exit_code == 0, result.output
     ids, embeddings = load_embeddings(out)
@@ -73,8 +106,17 @@ def test_train_then_embed(tmp_path, tiny_config, data_file):
 
 def test_train_resume_continues(tmp_path, tiny_config, data_file):
     run = tmp_path / "run"
-    args = ["train", "--data", str(data_file), "--config", str(tiny_config), "--output-dir",
-            str(run), "-s", "train.max_steps=null"]
+    args = [
+        "train",
+        "--data",
+        str(data_file),
+        "--config",
+        str(tiny_config),
+        "--output-dir",
+        str(run),
+        "-s",
+        "train.max_steps=null",
+    ]
     assert runner.invoke(app, [*args, "--epochs", "1"]).exit_code == 0
     first = load_checkpoint(run / "checkpoints" / "last.ckpt")
     result = runner.invoke(app, [*args, "--epochs", "2", "--resume"])

@@ -38,8 +38,12 @@ def whole_sequence(net, prep, seq):
 @pytest.mark.parametrize("chunk_length,max_batch_frames", [(97, 300), (16, 10_000), (5000, 64)])
 def test_chunked_equals_whole_sequence(network_and_data, chunk_length, max_batch_frames):
     net, prep, data = network_and_data
-    config = EmbedConfig(chunk_length=chunk_length, max_batch_frames=max_batch_frames,
-                         inference_precision="32", inference_device="cpu")
+    config = EmbedConfig(
+        chunk_length=chunk_length,
+        max_batch_frames=max_batch_frames,
+        inference_precision="32",
+        inference_device="cpu",
+    )
     chunked = embed_recordings(net.encoders, prep, data, config)
     assert len(chunked) == len(data)
     for seq, got in zip(data.sequences, chunked, strict=True):
@@ -98,8 +102,10 @@ def test_resolve_inference_choices():
 
 def test_save_and_load_embeddings_round_trip(tmp_path, rng):
     embeddings = [
-        {"short_term": rng.normal(size=(n, 3)).astype(np.float32),
-         "long_term": rng.normal(size=(n, 2)).astype(np.float32)}
+        {
+            "short_term": rng.normal(size=(n, 3)).astype(np.float32),
+            "long_term": rng.normal(size=(n, 2)).astype(np.float32),
+        }
         for n in (5, 9)
     ]
     path = save_embeddings(tmp_path / "emb.npz", embeddings, ["a", "b"])

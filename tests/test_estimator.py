@@ -63,7 +63,9 @@ def test_fit_accepts_plain_arrays_with_nan(tiny_params, rng, kind):
     data = x if kind == "array" else [x[0], x[1, :70], x[2]]
     model = BAMS(**tiny_params).fit(data)
     out = model.transform(data)
-    assert [len(e["long_term"]) for e in out] == ([100, 100, 100] if kind == "array" else [100, 70, 100])
+    assert [len(e["long_term"]) for e in out] == (
+        [100, 100, 100] if kind == "array" else [100, 70, 100]
+    )
     assert all(np.isfinite(e["long_term"]).all() for e in out)
 
 
@@ -109,8 +111,14 @@ def test_load_rejects_foreign_files(tmp_path):
 
 
 def test_run_directory_checkpoint_and_resume(small_data, tiny_params, tmp_path):
-    params = {**tiny_params, "max_steps": None, "epochs": 2, "checkpoint_every": 1,
-              "logger": "csv", "output_dir": tmp_path / "run"}
+    params = {
+        **tiny_params,
+        "max_steps": None,
+        "epochs": 2,
+        "checkpoint_every": 1,
+        "logger": "csv",
+        "output_dir": tmp_path / "run",
+    }
     model = BAMS(**params).fit(small_data)
     run = tmp_path / "run"
     assert (run / "config.yaml").is_file() and (run / "model.pt").is_file()

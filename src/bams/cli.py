@@ -17,7 +17,9 @@ app.add_typer(simulate_app, name="simulate")
 
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", "-s", help="Override a config value, e.g. -s train.epochs=20 (repeatable)."),
+    typer.Option(
+        "--set", "-s", help="Override a config value, e.g. -s train.epochs=20 (repeatable)."
+    ),
 ]
 
 
@@ -45,8 +47,11 @@ def train(
     if output_dir is not None:
         run_config.output_dir = str(output_dir)
     flags = {
-        "epochs": epochs, "accelerator": accelerator, "num_nodes": num_nodes,
-        "strategy": strategy, "precision": precision,
+        "epochs": epochs,
+        "accelerator": accelerator,
+        "num_nodes": num_nodes,
+        "strategy": strategy,
+        "precision": precision,
         "devices": int(devices) if devices is not None and devices.isdigit() else devices,
     }
     for key, value in flags.items():
@@ -70,10 +75,13 @@ def embed(
     from bams.pipeline import embed_run
 
     overrides = {
-        "chunk_length": chunk_length, "inference_precision": precision, "inference_device": device,
+        "chunk_length": chunk_length,
+        "inference_precision": precision,
+        "inference_device": device,
     }
-    path = _or_exit(embed_run, model, data, output,
-                    **{k: v for k, v in overrides.items() if v is not None})
+    path = _or_exit(
+        embed_run, model, data, output, **{k: v for k, v in overrides.items() if v is not None}
+    )
     typer.echo(f"Embeddings saved to {path}")
 
 

@@ -297,9 +297,7 @@ def _convert(hint, value, where: str):
         return value
     if hint is Any:
         return value
-    raise ValueError(
-        f"Expected {getattr(hint, '__name__', hint)} for {where}, but got {value!r}."
-    )
+    raise ValueError(f"Expected {getattr(hint, '__name__', hint)} for {where}, but got {value!r}.")
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> RunConfig:
@@ -325,7 +323,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     if path is not None:
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"Expected a YAML config file, but {str(path)!r} does not exist.")
+            raise FileNotFoundError(
+                f"Expected a YAML config file, but {str(path)!r} does not exist."
+            )
         loaded = yaml.safe_load(path.read_text()) or {}
         if not isinstance(loaded, dict):
             raise ValueError(f"Expected a mapping at the top of {str(path)!r}, but got {loaded!r}.")

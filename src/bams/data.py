@@ -85,9 +85,7 @@ class Recordings:
         self.sequences = _check_sequences(sequences, problems)
         n = len(self.sequences)
         n_features = self.sequences[0].shape[1] if n and self.sequences[0].ndim == 2 else 0
-        self.feature_names = _check_names(
-            feature_names, n_features, "feature_names", "f", problems
-        )
+        self.feature_names = _check_names(feature_names, n_features, "feature_names", "f", problems)
         self.actions = list(self.feature_names) if actions is None else [str(a) for a in actions]
         unknown = sorted(set(self.actions) - set(self.feature_names))
         if unknown:
@@ -217,7 +215,9 @@ class Recordings:
         """
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"Expected a recordings file, but {str(path)!r} does not exist.")
+            raise FileNotFoundError(
+                f"Expected a recordings file, but {str(path)!r} does not exist."
+            )
         try:
             with np.load(path, allow_pickle=False) as npz:
                 content = {key: npz[key] for key in npz.files}
@@ -407,8 +407,6 @@ def _check_sequence_labels(labels, n: int, problems: list[str]) -> dict[str, np.
     for name, values in labels.items():
         arr = _check_label_array(str(name), values, problems)
         if arr.shape != (n,):
-            problems.append(
-                f"sequence label {name!r}: Expected shape ({n},), but got {arr.shape}."
-            )
+            problems.append(f"sequence label {name!r}: Expected shape ({n},), but got {arr.shape}.")
         out[str(name)] = arr
     return out

@@ -107,8 +107,9 @@ def embed_recordings(
             seq = data.sequences[rec][in_start:out_end]
             x[row, :, : out_end - in_start] = preprocessor.transform_inputs(seq).T
         inputs = torch.from_numpy(x).to(device)
-        with parametrize.cached(), torch.autocast(
-            device.type, dtype=torch.bfloat16, enabled=use_bf16
+        with (
+            parametrize.cached(),
+            torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16),
         ):
             result = {name: enc(inputs) for name, enc in models.items()}
         for name, z in result.items():
@@ -145,9 +146,7 @@ def _plan_batches(chunks: list[tuple], max_batch_frames: int) -> list[list[tuple
     return batches
 
 
-def save_embeddings(
-    path: str | Path, embeddings: Sequence[Embedding], ids: Sequence[str]
-) -> Path:
+def save_embeddings(path: str | Path, embeddings: Sequence[Embedding], ids: Sequence[str]) -> Path:
     """Save per-recording embeddings with their recording ids to one ``.npz`` (atomically).
 
     The file holds ``ids`` ``(n,)``, ``lengths`` ``(n,)`` and, per latent space, the frames of

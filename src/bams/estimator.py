@@ -24,7 +24,7 @@ from bams.config import (
     save_config,
     to_dict,
 )
-from bams.data import Recordings, as_recordings
+from bams.data import as_recordings
 from bams.embedding import Embedding, embed_recordings, save_embeddings
 from bams.models import BAMSNetwork
 from bams.preprocessing import Preprocessor
@@ -365,8 +365,10 @@ def check_config(config: RunConfig) -> None:
         if not enc.channels or min(enc.channels) < 1:
             problems.append(f"Expected positive channels for {name}, but got {enc.channels}.")
         if enc.bootstrap_max_offset is not None and enc.bootstrap_max_offset < 0:
-            problems.append(f"Expected bootstrap_max_offset >= 0 for {name}, "
-                            f"but got {enc.bootstrap_max_offset}.")
+            problems.append(
+                f"Expected bootstrap_max_offset >= 0 for {name}, "
+                f"but got {enc.bootstrap_max_offset}."
+            )
     if problems:
         raise ValueError("Invalid configuration:\n- " + "\n- ".join(problems))
 

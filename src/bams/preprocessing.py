@@ -59,12 +59,16 @@ class Preprocessor:
         if self.n_bins < 2:
             raise ValueError(f"Expected n_bins >= 2, but got {self.n_bins}.")
         if not 0 <= low < high <= 100:
-            raise ValueError(f"Expected quantiles 0 <= low < high <= 100, but got {self.quantiles}.")
+            raise ValueError(
+                f"Expected quantiles 0 <= low < high <= 100, but got {self.quantiles}."
+            )
         frames = _sample_frames(data)
         observed = ~np.isnan(frames)
         empty = [data.feature_names[j] for j in np.flatnonzero(~observed.any(axis=0))]
         if empty:
-            raise ValueError(f"Expected every feature to be observed somewhere, but {empty} never is.")
+            raise ValueError(
+                f"Expected every feature to be observed somewhere, but {empty} never is."
+            )
         q25, median, q75 = np.nanpercentile(frames, [25, 50, 75], axis=0)
         scale = (q75 - q25) / _IQR_TO_STD
         std = np.nanstd(frames, axis=0)

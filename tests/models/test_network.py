@@ -8,10 +8,17 @@ def tiny_model_config(**kwargs) -> ModelConfig:
     config = ModelConfig(
         encoders={
             "short_term": {"channels": [8, 8], "dilation_base": 2, "warmup": 4},
-            "long_term": {"channels": [8, 6], "dilation_base": 4, "warmup": 8,
-                          "bootstrap_max_offset": None},
+            "long_term": {
+                "channels": [8, 6],
+                "dilation_base": 4,
+                "warmup": 8,
+                "bootstrap_max_offset": None,
+            },
         },
-        hoa_bins=8, hoa_window=5, hoa_warmup=4, predictor_hidden=[16],
+        hoa_bins=8,
+        hoa_window=5,
+        hoa_warmup=4,
+        predictor_hidden=[16],
     )
     from bams.config import EncoderConfig
 

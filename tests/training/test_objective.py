@@ -36,10 +36,14 @@ def small_setup(seed=0):
     config = ModelConfig(
         encoders={
             "short_term": EncoderConfig(channels=[16, 16], dilation_base=2, warmup=8),
-            "long_term": EncoderConfig(channels=[16, 16], dilation_base=4, warmup=16,
-                                       bootstrap_max_offset=None),
+            "long_term": EncoderConfig(
+                channels=[16, 16], dilation_base=4, warmup=16, bootstrap_max_offset=None
+            ),
         },
-        hoa_bins=8, hoa_window=10, hoa_warmup=8, predictor_hidden=[32],
+        hoa_bins=8,
+        hoa_window=10,
+        hoa_warmup=8,
+        predictor_hidden=[32],
     )
     prep = Preprocessor(config.hoa_bins).fit(data)
     net = BAMSNetwork.from_config(config, prep.n_inputs, prep.n_actions)

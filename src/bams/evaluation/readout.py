@@ -107,15 +107,23 @@ def readout_table(
     train, test = split_recordings(data, test_size=test_size, seed=seed)
     tasks = {name: ("frame", values) for name, values in data.frame_labels.items()}
     for name, values in data.sequence_labels.items():
-        tasks[name] = ("sequence", [np.full(n, v) for n, v in zip(data.lengths, values, strict=True)])
+        tasks[name] = (
+            "sequence",
+            [np.full(n, v) for n, v in zip(data.lengths, values, strict=True)],
+        )
     rows = []
     for rep_name, features in representations.items():
         for label, (level, values) in tasks.items():
             scores = linear_readout(features, values, train, test, seed=seed)
             metric = "f1_macro" if "f1_macro" in scores else "r2"
             rows.append(
-                {"representation": rep_name, "label": label, "level": level,
-                 "metric": metric, "score": scores[metric]}
+                {
+                    "representation": rep_name,
+                    "label": label,
+                    "level": level,
+                    "metric": metric,
+                    "score": scores[metric],
+                }
             )
     return rows
 

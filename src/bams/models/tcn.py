@@ -21,11 +21,12 @@ class CausalConv1d(nn.Conv1d):
         self.left_padding = (kernel_size - 1) * dilation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C_in, T)`` -> ``(B, C_out, T)``."""
         return super().forward(F.pad(x, (self.left_padding, 0)))
 
 
 class FastDropout(nn.Module):
-    """Element-wise dropout whose mask comes from random bytes (4x faster than ``nn.Dropout`` on CPU).
+    """Element-wise dropout with the mask drawn from random bytes (4x faster on CPU).
 
     ``p`` is rounded to a multiple of 1/256; other devices use :func:`torch.nn.functional.dropout`.
     """
@@ -38,6 +39,7 @@ class FastDropout(nn.Module):
         self.threshold = round(p * 256)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Zero each element with probability ``p`` and rescale the rest (training only)."""
         if not self.training or self.threshold == 0:
             return x
         if x.device.type != "cpu":
@@ -49,6 +51,7 @@ class FastDropout(nn.Module):
         return x * keep * (256.0 / (256 - self.threshold))
 
     def extra_repr(self) -> str:
+        """The effective probability, after rounding to 1/256."""
         return f"p={self.threshold / 256:.4f}"
 
 
@@ -65,11 +68,14 @@ class TemporalBlock(nn.Module):
         self.act2 = nn.PReLU(out_channels)
         self.dropout = FastDropout(dropout)
         self.residual = (
-            nn.Conv1d(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
+            nn.Conv1d(in_channels, out_channels, 1)
+            if in_channels != out_channels
+            else nn.Identity()
         )
         self.lookback = 2 * (kernel_size - 1) * dilation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C_in, T)`` -> ``(B, C_out, T)``, causally."""
         h = self.dropout(self.act1(self.conv1(x)))
         h = self.dropout(self.act2(self.conv2(h)))
         return h + self.residual(x)

@@ -1,13 +1,13 @@
 """Synthetic multi-timescale behavior with known slow and fast factors.
 
-Each recording has two *slow* factors fixed for the whole recording, a class (the order in which
-it goes through the fast states: mostly forward around a cycle, mostly backward, or at random;
-every state is equally frequent in every class) and a continuous style (how long it stays in each state before switching, and how
-fast it moves: every visit to a state has a tempo of about ``1 + 0.2 * style`` times the state's
-frequency, with 10% jitter from visit to visit), and a *fast* hidden state that switches every
-0.5-2 s. Each fast state is an oscillation with its own frequency and amplitude. The observed features are a fixed random nonlinear mixture of the
-oscillation, its velocity and a slow nuisance drift, plus noise, with missing frames; four
-kinematic features (speed, turning, radial and drift velocity) are the actions.
+Each recording has two *slow* factors fixed for the whole recording: a class (which fast
+states it prefers) and a continuous style (how long it stays in each state before switching,
+and how fast it moves: every visit to a state has a tempo of about ``1 + 0.2 * style`` times
+the state's frequency, with 10% jitter from visit to visit). A *fast* hidden state switches
+every 0.5-2 s; each fast state is an oscillation with its own frequency and amplitude. The
+observed features are a fixed random nonlinear mixture of the oscillation, its velocity and a
+slow nuisance drift, plus noise, with missing frames; four kinematic features (speed, turning,
+radial and drift velocity) are the actions.
 
 A single frame says little about the slow factors (they act through the statistics of many state
 switches), so they should be decodable from a long-term embedding, and much less from a
@@ -25,9 +25,10 @@ N_CLASSES = 3
 # Per fast state: oscillation frequency (Hz) and amplitude.
 STATE_FREQUENCY = np.array([0.6, 1.2, 2.0, 3.0])
 STATE_AMPLITUDE = np.array([1.0, 0.6, 1.2, 0.8])
-# Per class: probability of each step around the cycle of states (+1, -1, +2) at a switch.
-CLASS_STEP_PROBABILITY = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [1 / 3, 1 / 3, 1 / 3]])
-STEPS = np.array([1, -1, 2])
+# Per class: preferred distribution over fast states (each state is preferred by some class).
+CLASS_STATE_PREFERENCE = np.array(
+    [[0.45, 0.35, 0.10, 0.10], [0.10, 0.10, 0.35, 0.45], [0.10, 0.40, 0.40, 0.10]]
+)
 N_MIXED_FEATURES = 12
 ACTION_NAMES = ["speed", "turning", "radial_velocity", "drift_velocity"]
 
@@ -93,7 +94,7 @@ def make_synthetic(
     sequences, states = [], []
     for c, s in zip(classes, styles, strict=True):
         length = int(rng.integers(low, high + 1))
-        state, tempo = _state_sequence(rng, length, frame_rate, CLASS_STEP_PROBABILITY[c], s)
+        state, tempo = _state_sequence(rng, length, frame_rate, CLASS_STATE_PREFERENCE[c], s)
         x = _observe(rng, state, tempo, frame_rate, mixing, offset, noise)
         _drop_values(rng, x, missing_rate)
         sequences.append(x)
@@ -109,7 +110,7 @@ def make_synthetic(
     )
 
 
-def _state_sequence(rng, length, frame_rate, step_probability, style) -> tuple[np.ndarray, np.ndarray]:
+def _state_sequence(rng, length, frame_rate, preference, style) -> tuple[np.ndarray, np.ndarray]:
     """Fast states with dwell times of 0.5-2 s and a tempo per visit.
 
     A high style switches more often and moves faster. Returns ``(state, tempo)``, each
@@ -119,14 +120,15 @@ def _state_sequence(rng, length, frame_rate, step_probability, style) -> tuple[n
     center = 1.25 - 0.5 * style
     state = np.empty(length, dtype=np.int64)
     tempo = np.empty(length)
-    t, current = 0, int(rng.integers(N_STATES))
+    t, current = 0, rng.choice(N_STATES, p=preference)
     while t < length:
         dwell = rng.uniform(max(0.5, center - 0.4), min(2.0, center + 0.4))
         n = max(1, round(dwell * frame_rate))
         state[t : t + n] = current
         tempo[t : t + n] = (1.0 + 0.2 * style) * np.exp(0.1 * rng.normal())
         t += n
-        current = (current + rng.choice(STEPS, p=step_probability)) % N_STATES
+        others = np.delete(np.arange(N_STATES), current)
+        current = rng.choice(others, p=preference[others] / preference[others].sum())
     return state, tempo
 
 

@@ -96,9 +96,7 @@ def train_network(
         Per-epoch mean of each loss term, ``{"epoch": [...], "total": [...], ...}``.
     """
     train = config.train
-    dataset = WindowDataset(
-        prepared, train.window_length, config.model.hoa_window, seed=train.seed
-    )
+    dataset = WindowDataset(prepared, train.window_length, config.model.hoa_window, seed=train.seed)
     loader = fabric.setup_dataloaders(
         DataLoader(dataset, batch_size=train.batch_size, num_workers=train.num_workers)
     )
@@ -120,8 +118,9 @@ def train_network(
     step, start_epoch = 0, 0
     history: dict[str, list[float]] = defaultdict(list)
     if resume_from is not None:
-        rest = fabric.load(resume_from, {"network": model, "optimizer": optimizer}, strict=False,
-                           weights_only=True)
+        rest = fabric.load(
+            resume_from, {"network": model, "optimizer": optimizer}, strict=False, weights_only=True
+        )
         step, start_epoch = int(rest["step"]), int(rest["epoch"])
         history.update({k: list(v) for k, v in rest.get("history", {}).items()})
         if "rng" in rest:
@@ -137,13 +136,17 @@ def train_network(
         TextColumn("{task.fields[losses]}"),
         disable=not show,
     ) as bar:
-        task = bar.add_task("train", total=total_steps, completed=step, epoch=start_epoch, losses="")
+        task = bar.add_task(
+            "train", total=total_steps, completed=step, epoch=start_epoch, losses=""
+        )
         for epoch in range(start_epoch, n_epochs):
             if step >= total_steps:
                 break
             dataset.set_epoch(epoch)
             model.train()
-            sums: dict[str, torch.Tensor] = defaultdict(lambda: torch.zeros((), device=fabric.device))
+            sums: dict[str, torch.Tensor] = defaultdict(
+                lambda: torch.zeros((), device=fabric.device)
+            )
             n_batches = 0
             for batch in loader:
                 factor = lr_factor(step, total_steps, train.lr_decay_at, train.lr_decay_factor)
@@ -169,8 +172,10 @@ def train_network(
                 bar.update(task, completed=step, epoch=epoch + 1)
                 if step >= total_steps:
                     break
-            means = {k: float(fabric.all_reduce(v / max(n_batches, 1), reduce_op="mean"))
-                     for k, v in sums.items()}
+            means = {
+                k: float(fabric.all_reduce(v / max(n_batches, 1), reduce_op="mean"))
+                for k, v in sums.items()
+            }
             history["epoch"].append(epoch + 1)
             for key, value in means.items():
                 history[key].append(value)

@@ -1,0 +1,45 @@
+"""Shared pieces of the benchmarks: the MABe mouse configuration and resource readings."""
+
+from __future__ import annotations
+
+import platform
+import resource
+
+import numpy as np
+import torch
+
+from bams.data import Recordings
+
+# MABe 2022 mouse triplets as in the paper: each mouse is a sequence of 1800 frames with
+# about 68 egocentric features, 9 of them actions quantized into 32 bins.
+N_FEATURES = 68
+N_ACTIONS = 9
+LENGTH = 1800
+BATCH = 32
+
+
+def mabe_like(n_recordings: int, length: int = LENGTH, seed: int = 0) -> Recordings:
+    """Random smooth features in the MABe mouse shape, with 1% missing frames."""
+    rng = np.random.default_rng(seed)
+    sequences = []
+    for _ in range(n_recordings):
+        x = np.cumsum(rng.normal(size=(length, N_FEATURES)).astype(np.float32), axis=0) * 0.1
+        x[rng.random(length) < 0.01] = np.nan
+        sequences.append(x)
+    names = [f"f{i}" for i in range(N_FEATURES)]
+    return Recordings(sequences, feature_names=names, actions=names[:N_ACTIONS], frame_rate=30.0)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def machine() -> str:
+    """One line describing where the numbers come from."""
+    threads = torch.get_num_threads()
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return (
+        f"{platform.processor() or platform.machine()}, {threads} torch threads, {gpu}, "
+        f"torch {torch.__version__}"
+    )
