@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import resource
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,7 +32,17 @@ def mabe_like(n_recordings: int, length: int = LENGTH, seed: int = 0) -> Recordi
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    """Peak resident memory of this process so far, in MiB.
+
+    Reads VmHWM where /proc exists: ``ru_maxrss`` of a child starts at its parent's value
+    at fork on Linux, which would hide a child's own, smaller peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -142,3 +142,59 @@ def test_resume_needs_the_same_model(small_data, tiny_params, tmp_path):
         BAMS(**{**params, "hoa_bins": 16}).fit(small_data, resume=True)
     with pytest.raises(FileNotFoundError):
         BAMS(**{**params, "output_dir": tmp_path / "other"}).fit(small_data, resume=True)
+
+
+def test_training_makes_known_factors_decodable():
+    """Fast state from the short-term latent, class from the long-term one, on held-out data."""
+    from bams.evaluation.readout import linear_readout, split_recordings
+    from bams.sim.synthetic import make_synthetic
+
+    data = make_synthetic(24, 1500, seed=0)
+    encoders = {
+        "short_term": {"channels": [16, 16, 16], "dilation_base": 2, "warmup": 30},
+        "long_term": {
+            "channels": [16, 16, 16, 16],
+            "dilation_base": 4,
+            "warmup": 100,
+            "bootstrap_max_offset": None,
+        },
+    }
+    params = dict(
+        encoders=encoders,
+        predictor_hidden=(64,),
+        window_length=600,
+        batch_size=8,
+        learning_rate=3e-3,
+        lr_decay_at=(0.8,),
+        accelerator="cpu",
+        logger="none",
+        verbose=False,
+        inference_precision="32",
+    )
+    train, test = split_recordings(data, 0.5, seed=0)
+    classes = [np.full(len(s), c) for s, c in zip(data.sequences, data.sequence_labels["class"])]
+
+    def scores(steps):
+        emb = BAMS(max_steps=steps, **params).fit(data.subset(train)).transform(data)
+        short = [e["short_term"] for e in emb]
+        long = [e["long_term"] for e in emb]
+        state = linear_readout(short, data.frame_labels["state"], train, test)["f1_macro"]
+        return state, linear_readout(long, classes, train, test)["f1_macro"]
+
+    state_before, class_before = scores(1)
+    state_after, class_after = scores(150)
+    assert state_after > state_before + 0.08
+    assert class_after > class_before + 0.06
+
+
+def test_tensorboard_logs(small_data, tiny_params, tmp_path):
+    pytest.importorskip("tensorboard")
+    BAMS(
+        **{**tiny_params, "logger": "tensorboard", "log_every": 1, "output_dir": tmp_path / "run"}
+    ).fit(small_data)
+    assert list((tmp_path / "run" / "logs").rglob("events.out.tfevents.*"))
+
+
+def test_unknown_logger_is_rejected(small_data, tiny_params, tmp_path):
+    with pytest.raises(ValueError, match="Expected logger 'csv', 'tensorboard' or 'none'"):
+        BAMS(**{**tiny_params, "logger": "wandb", "output_dir": tmp_path}).fit(small_data)
