@@ -93,6 +93,7 @@ def run_demo(
         output_dir=output_dir,
         **model_params,
     )
+    generated = time.perf_counter()
     model.fit(data)
     trained = time.perf_counter()
     embeddings = model.transform(data)
@@ -102,8 +103,9 @@ def run_demo(
     _write_csv(rows, output_dir / "readout.csv")
     console.print(_table(rows))
     console.print(
-        f"Training {trained - start:.0f} s, embedding {embedded - trained:.1f} s, "
-        f"total {time.perf_counter() - start:.0f} s. Outputs in {output_dir}/"
+        f"Data {generated - start:.0f} s, training {trained - generated:.0f} s, embedding "
+        f"{embedded - trained:.1f} s, total {time.perf_counter() - start:.0f} s. "
+        f"Outputs in {output_dir}/"
     )
     for line in _verdict(rows):
         console.print(line)

@@ -129,8 +129,8 @@ def train_network(
     checkpoints = Path(run_dir, "checkpoints") if run_dir is not None else None
     show = progress and fabric.is_global_zero
     with Progress(
-        TextColumn("[bold]epoch {task.fields[epoch]}"),
-        BarColumn(),
+        TextColumn(f"[bold]epoch {{task.fields[epoch]}}/{n_epochs}"),
+        BarColumn(bar_width=16),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.fields[losses]}"),
@@ -201,4 +201,4 @@ def train_network(
 
 
 def _format_losses(values: dict[str, float]) -> str:
-    return "  ".join(f"{k} {v:.4g}" for k, v in values.items())
+    return " ".join(f"{k.removesuffix('_term')} {v:.3g}" for k, v in values.items())
