@@ -13,7 +13,7 @@ import argparse
 import time
 
 from bams import BAMS
-from bams.demo import FULL, representations
+from bams.demo import FULL, LR_DECAY_AT, representations
 from bams.evaluation import readout_table
 from bams.sim.synthetic import make_synthetic
 
@@ -30,6 +30,7 @@ def main() -> None:
             max_steps=args.steps,
             window_length=FULL.window_length,
             hoa_frame_fraction=fraction,
+            lr_decay_at=LR_DECAY_AT,
             logger="none",
             verbose=False,
         ).fit(data)

@@ -172,7 +172,8 @@ def test_training_makes_known_factors_decodable():
         inference_precision="32",
     )
     train, test = split_recordings(data, 0.5, seed=0)
-    classes = [np.full(len(s), c) for s, c in zip(data.sequences, data.sequence_labels["class"])]
+    labels = data.sequence_labels["class"]
+    classes = [np.full(len(s), c) for s, c in zip(data.sequences, labels, strict=True)]
 
     def scores(steps):
         emb = BAMS(max_steps=steps, **params).fit(data.subset(train)).transform(data)
@@ -198,3 +199,18 @@ def test_tensorboard_logs(small_data, tiny_params, tmp_path):
 def test_unknown_logger_is_rejected(small_data, tiny_params, tmp_path):
     with pytest.raises(ValueError, match="Expected logger 'csv', 'tensorboard' or 'none'"):
         BAMS(**{**tiny_params, "logger": "wandb", "output_dir": tmp_path}).fit(small_data)
+
+
+def test_load_refuses_model_overrides(small_data, tiny_params, tmp_path):
+    path = BAMS(**tiny_params).fit(small_data).save(tmp_path / "model.pt")
+    with pytest.raises(ValueError, match=r"model parameters \['hoa_bins'\]"):
+        BAMS.load(path, hoa_bins=16)
+    assert BAMS.load(path, chunk_length=7).chunk_length == 7
+
+
+def test_warns_when_most_frames_are_incomplete(tiny_params, rng):
+    x = rng.normal(size=(3, 100, 4))
+    x[:, ::2, 1] = np.nan  # feature 1 missing in every other frame...
+    x[:, 1::4, 2] = np.nan  # ...and feature 2 in a quarter more
+    with pytest.warns(UserWarning, match=r"Only 25% of frames have every feature observed"):
+        BAMS(**tiny_params).fit(x)

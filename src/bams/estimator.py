@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -221,6 +222,7 @@ class BAMS(TransformerMixin, BaseEstimator):
         else:
             preprocessor.check_compatible(data)
         prepared = PreparedRecordings.build(data, preprocessor)
+        _warn_if_few_complete_frames(prepared)
         fabric = make_fabric(config.train, run_dir)
         if fabric.is_global_zero and run_dir is not None:
             save_config(config, run_dir / CONFIG_FILE)
@@ -314,7 +316,18 @@ class BAMS(TransformerMixin, BaseEstimator):
 
         ``overrides`` change parameters that do not affect the trained model (e.g.
         ``inference_device="cuda"``, ``chunk_length=4096``).
+
+        Raises
+        ------
+        ValueError
+            If the file is not a bams model, or ``overrides`` name model parameters.
         """
+        fixed = sorted(set(overrides) & {f.name for f in dataclasses.fields(ModelConfig)})
+        if fixed:
+            raise ValueError(
+                "Expected overrides of training or inference parameters, but got model "
+                f"parameters {fixed}, which the saved weights fix."
+            )
         state = load_checkpoint(path)
         config = from_dict(RunConfig, state["config"])
         model = cls.from_config(config, **overrides)
@@ -387,6 +400,17 @@ def _fit_worker(fabric, config, preprocessor, prepared, run_dir, resume_from, ve
         extra_state={"preprocessing": preprocessor.state_dict()},
         progress=verbose,
     )
+
+
+def _warn_if_few_complete_frames(prepared: PreparedRecordings, threshold: float = 0.5) -> None:
+    complete = float(prepared.inputs[-1].mean())
+    if complete < threshold:
+        warnings.warn(
+            f"Only {complete:.0%} of frames have every feature observed; the others are never "
+            "used as training samples (the network still sees them, masked). Consider dropping "
+            "features that are often missing.",
+            stacklevel=3,
+        )
 
 
 def _print_receptive_fields(fields: dict[str, int], frame_rate: float) -> None:

@@ -1,31 +1,28 @@
 import torch
 
-from bams.config import ModelConfig
+from bams.config import ModelConfig, from_dict
 from bams.models import BAMSNetwork
 
 
-def tiny_model_config(**kwargs) -> ModelConfig:
-    config = ModelConfig(
-        encoders={
-            "short_term": {"channels": [8, 8], "dilation_base": 2, "warmup": 4},
-            "long_term": {
-                "channels": [8, 6],
-                "dilation_base": 4,
-                "warmup": 8,
-                "bootstrap_max_offset": None,
+def tiny_model_config() -> ModelConfig:
+    return from_dict(
+        ModelConfig,
+        {
+            "encoders": {
+                "short_term": {"channels": [8, 8], "dilation_base": 2, "warmup": 4},
+                "long_term": {
+                    "channels": [8, 6],
+                    "dilation_base": 4,
+                    "warmup": 8,
+                    "bootstrap_max_offset": None,
+                },
             },
+            "hoa_bins": 8,
+            "hoa_window": 5,
+            "hoa_warmup": 4,
+            "predictor_hidden": [16],
         },
-        hoa_bins=8,
-        hoa_window=5,
-        hoa_warmup=4,
-        predictor_hidden=[16],
     )
-    from bams.config import EncoderConfig
-
-    config.encoders = {k: EncoderConfig(**v) for k, v in config.encoders.items()}
-    for key, value in kwargs.items():
-        setattr(config, key, value)
-    return config
 
 
 def test_forward_shapes_and_sampled_outputs():
