@@ -38,6 +38,8 @@ def train(
     set_: SetOption = None,
 ) -> None:
     """Train BAMS on a recordings file; writes config, checkpoints, logs and model.pt."""
+    from lightning_fabric.utilities.rank_zero import rank_zero_only
+
     from bams.config import load_config
     from bams.pipeline import train_run
 
@@ -57,9 +59,9 @@ def train(
     for key, value in flags.items():
         if value is not None:
             setattr(run_config.train, key, value)
-    model = _or_exit(train_run, run_config, resume)
-    typer.echo(f"Model saved to {Path(run_config.output_dir) / 'model.pt'}")
-    del model
+    _or_exit(train_run, run_config, resume)
+    if rank_zero_only.rank == 0:  # under DDP every process runs this command
+        typer.echo(f"Model saved to {Path(run_config.output_dir) / 'model.pt'}")
 
 
 @app.command()
