@@ -146,7 +146,7 @@ def test_resume_needs_the_same_model(small_data, tiny_params, tmp_path):
 
 def test_training_makes_known_factors_decodable():
     """Fast state from the short-term latent, class from the long-term one, on held-out data."""
-    from bams.evaluation.readout import linear_readout, split_recordings
+    from bams.evaluation import evaluate_readouts, make_splits, tasks_from
     from bams.sim.synthetic import make_synthetic
 
     data = make_synthetic(24, 1500, seed=0)
@@ -171,21 +171,23 @@ def test_training_makes_known_factors_decodable():
         verbose=False,
         inference_precision="32",
     )
-    train, test = split_recordings(data, 0.5, seed=0)
-    labels = data.sequence_labels["class"]
-    classes = [np.full(len(s), c) for s, c in zip(data.sequences, labels, strict=True)]
+    splits = make_splits(data.ids, seeds=[0])
+    tasks = [t for t in tasks_from(data) if t.name in ("state", "class")]
 
     def scores(steps):
-        emb = BAMS(max_steps=steps, **params).fit(data.subset(train)).transform(data)
-        short = [e["short_term"] for e in emb]
-        long = [e["long_term"] for e in emb]
-        state = linear_readout(short, data.frame_labels["state"], train, test)["f1_macro"]
-        return state, linear_readout(long, classes, train, test)["f1_macro"]
+        model = BAMS(max_steps=steps, **params).fit(data.subset(splits[0].train))
+        emb = model.transform(data)
+        reps = {name: [e[name] for e in emb] for name in ("short_term", "long_term")}
+        rows = evaluate_readouts(reps, tasks, splits, max_train_frames=5000)
+        return {
+            (r["method"], r["task"]): r["f1_macro"]
+            for r in rows
+            if r["protocol"] in ("frame", "per_frame")
+        }
 
-    state_before, class_before = scores(1)
-    state_after, class_after = scores(150)
-    assert state_after > state_before + 0.08
-    assert class_after > class_before + 0.06
+    before, after = scores(1), scores(150)
+    assert after[("short_term", "state")] > before[("short_term", "state")] + 0.08
+    assert after[("long_term", "class")] > before[("long_term", "class")] + 0.06
 
 
 def test_tensorboard_logs(small_data, tiny_params, tmp_path):

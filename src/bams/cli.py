@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 app = typer.Typer(
     help="Self-supervised multi-timescale behavior analysis (BAMS).",
@@ -88,6 +89,44 @@ def embed(
 
 
 @app.command()
+def evaluate(
+    run_dir: Annotated[Path, typer.Argument(help="A training run directory.")],
+    data: Annotated[
+        Path | None, typer.Option(help="Labelled recordings (default: the run's).")
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="Comma-separated split seeds.")] = "0,1,2",
+    test_size: Annotated[float | None, typer.Option(help="Fraction of recordings tested.")] = 0.5,
+    train_size: Annotated[
+        float | None, typer.Option(help="Fraction of recordings trained.")
+    ] = None,
+    baselines: Annotated[
+        str, typer.Option(help="Comma-separated: raw,pca,window_average,untrained.")
+    ] = "raw,pca,window_average,untrained",
+    peers: Annotated[str, typer.Option(help="Comma-separated peers: cebra.")] = "",
+    ablations: Annotated[
+        bool, typer.Option(help="Also train and evaluate BAMS ablations.")
+    ] = False,
+) -> None:
+    """Linear readouts of BAMS, baselines, peers and ablations on the same splits."""
+    from bams.data import Recordings
+    from bams.evaluation.run import EvaluationConfig, evaluate_run
+
+    config = EvaluationConfig(
+        seeds=[int(s) for s in seeds.split(",") if s.strip()],
+        test_size=test_size,
+        train_size=train_size,
+        baselines=[b for b in baselines.split(",") if b.strip()],
+        peers=[p for p in peers.split(",") if p.strip()],
+        ablations=ablations,
+    )
+    recordings = _or_exit(Recordings.load, data) if data is not None else None
+    summary = _or_exit(evaluate_run, run_dir, recordings, config)
+    from bams.evaluation.display import summary_table
+
+    Console().print(summary_table(summary))
+
+
+@app.command()
 def demo(
     output_dir: Annotated[Path, typer.Option(help="Where the demo writes its run.")] = Path(
         "runs/demo"
@@ -122,3 +161,38 @@ def _or_exit(function, *args, **kwargs):
     except (ValueError, FileNotFoundError, TypeError) as err:
         typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
         raise typer.Exit(code=2) from err
+
+
+mabe_app = typer.Typer(
+    help="The MABe 2022 challenge: its files and its public evaluator's protocol.",
+    no_args_is_help=True,
+)
+app.add_typer(mabe_app, name="mabe")
+
+
+@mabe_app.command("score")
+def mabe_score(
+    submission: Annotated[Path, typer.Option(help="Submission file (.npy of a dict).")],
+    labels: Annotated[Path, typer.Option(help="Labels file (.npy of a dict).")],
+    split: Annotated[Path, typer.Option(help="Split file (.json or .npy).")],
+    max_dims: Annotated[
+        int, typer.Option(help="Largest embedding size: 128 mice, 256 flies.")
+    ] = 128,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Scores CSV.")] = None,
+) -> None:
+    """Validate and score a submission as the MABe 2022 public evaluator does (alpha = 1)."""
+    from rich.console import Console
+    from rich.table import Column, Table
+
+    from bams.evaluation.mabe import save_scores_csv, score_files
+
+    scores = _or_exit(score_files, submission, labels, split, max_dims=max_dims)
+    columns = ("type", "private", "public", "seed mean", "clip mean")
+    table = Table(Column("task", no_wrap=True), *columns, title="MABe 2022 scores (alpha = 1)")
+    table.caption = "Discrete tasks: F1 (higher is better); the others: MSE (lower is better)."
+    for s in (s for s in scores if s.reported):
+        numbers = (s.private_score, s.public_score, s.single_seed_score, s.pooled_score)
+        table.add_row(s.task, s.task_type, *("" if n is None else f"{n:.4f}" for n in numbers))
+    Console().print(table)
+    if output is not None:
+        typer.echo(f"Scores of every alpha saved to {save_scores_csv(scores, output)}")

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
-from rich.table import Table
 
 from bams.data import Recordings
-from bams.embedding import Embedding, save_embeddings
+from bams.embedding import save_embeddings
 from bams.estimator import BAMS
-from bams.evaluation import readout_table
+from bams.evaluation.display import summary_table
+from bams.evaluation.run import EvaluationConfig, evaluate_run
 from bams.sim.synthetic import make_synthetic
 
 
@@ -35,16 +33,6 @@ QUICK = DemoSize(n_recordings=12, n_frames=600, max_steps=4, window_length=300)
 LR_DECAY_AT = (0.8,)
 
 
-def representations(data: Recordings, embeddings: list[Embedding]) -> dict[str, list[np.ndarray]]:
-    """What the demo reads out: each latent, both together, and the raw features."""
-    return {
-        "long_term": [e["long_term"] for e in embeddings],
-        "short_term": [e["short_term"] for e in embeddings],
-        "both": [np.concatenate([e["short_term"], e["long_term"]], axis=1) for e in embeddings],
-        "raw features": [np.nan_to_num(s) for s in data.sequences],
-    }
-
-
 def run_demo(
     output_dir: str | Path = "runs/demo",
     *,
@@ -52,10 +40,11 @@ def run_demo(
     seed: int = 0,
     console: Console | None = None,
 ) -> list[dict]:
-    """Run the main job and print its readout table.
+    """Run the main job: data, training, embeddings, evaluation against baselines, report.
 
     Writes to ``output_dir``: ``data.npz``, the training run (``config.yaml``,
-    ``checkpoints/``, ``logs/``, ``model.pt``), ``embeddings.npz`` and ``readout.csv``.
+    ``checkpoints/``, ``logs/``, ``model.pt``), ``embeddings.npz``, ``evaluation/`` and
+    ``report/index.html``.
 
     Parameters
     ----------
@@ -64,22 +53,26 @@ def run_demo(
     quick
         A tiny version (seconds) for smoke tests.
     seed
-        Seed of data and training.
+        Seed of data, training and readout splits.
     console
         Where to print (default: standard output).
 
     Returns
     -------
     list of dict
-        The readout rows (see :func:`bams.evaluation.readout_table`).
+        The evaluation summary (see :func:`bams.evaluation.run.evaluate_run`).
     """
+    from bams.report import write_report
+
     console = console or Console()
     output_dir = Path(output_dir)
     size = QUICK if quick else FULL
     start = time.perf_counter()
     console.rule("[bold]BAMS demo")
-    data = make_synthetic(size.n_recordings, size.n_frames, seed=seed)
-    data.save(output_dir / "data.npz")
+    data_path = make_synthetic(size.n_recordings, size.n_frames, seed=seed).save(
+        output_dir / "data.npz"
+    )
+    data = Recordings.load(data_path)
     console.print(
         f"Data: {data}\n  slow factors per recording: class (3 values), style (continuous); "
         "fast factor: state (4 values, switches every 0.5-2 s)"
@@ -96,20 +89,21 @@ def run_demo(
     generated = time.perf_counter()
     model.fit(data)
     trained = time.perf_counter()
-    embeddings = model.transform(data)
-    save_embeddings(output_dir / "embeddings.npz", embeddings, data.ids)
-    embedded = time.perf_counter()
-    rows = readout_table(data, representations(data, embeddings), seed=seed)
-    _write_csv(rows, output_dir / "readout.csv")
-    console.print(_table(rows))
+    save_embeddings(output_dir / "embeddings.npz", model.transform(data), data.ids)
+    seeds = [seed] if quick else [seed, seed + 1, seed + 2]
+    summary = evaluate_run(output_dir, data, EvaluationConfig(seeds=seeds), console=console)
+    evaluated = time.perf_counter()
+    report = write_report(output_dir, data)
+    console.print(summary_table(summary))
     console.print(
-        f"Data {generated - start:.0f} s, training {trained - generated:.0f} s, embedding "
-        f"{embedded - trained:.1f} s, total {time.perf_counter() - start:.0f} s. "
-        f"Outputs in {output_dir}/"
+        f"Data {generated - start:.0f} s, training {trained - generated:.0f} s, embedding and "
+        f"evaluation {evaluated - trained:.0f} s, report {time.perf_counter() - evaluated:.0f} s, "
+        f"total {time.perf_counter() - start:.0f} s."
     )
-    for line in _verdict(rows):
+    for line in _verdict(summary):
         console.print(line)
-    return rows
+    console.print(f"Report: {report}")
+    return summary
 
 
 def _quick_encoders() -> dict:
@@ -124,32 +118,17 @@ def _quick_encoders() -> dict:
     }
 
 
-def _score(rows: list[dict], representation: str, label: str) -> float:
+def _score(summary: list[dict], method: str, task: str) -> float:
+    protocol = "frame" if task == "state" else "per_frame"
     return next(
-        r["score"] for r in rows if r["representation"] == representation and r["label"] == label
+        r["score"]
+        for r in summary
+        if r["method"] == method and r["task"] == task and r["protocol"] == protocol
     )
 
 
-def _table(rows: list[dict]) -> Table:
-    reps = list(dict.fromkeys(r["representation"] for r in rows))
-    labels = list(dict.fromkeys(r["label"] for r in rows))
-    table = Table(title="Linear readout on held-out recordings (frame by frame)")
-    table.add_column("label")
-    table.add_column("level")
-    table.add_column("metric")
-    for rep in reps:
-        table.add_column(rep, justify="right")
-    for label in labels:
-        row = next(r for r in rows if r["label"] == label)
-        scores = [_score(rows, rep, label) for rep in reps]
-        best = int(np.argmax(scores))
-        cells = [f"[bold]{s:.3f}[/bold]" if i == best else f"{s:.3f}" for i, s in enumerate(scores)]
-        table.add_row(label, row["level"], row["metric"], *cells)
-    return table
-
-
 def _verdict(rows: list[dict]) -> list[str]:
-    """Plain-language checks of what the demo is meant to show."""
+    """Plain-language checks of what the demo is meant to show (single-frame readouts)."""
     lines = []
     for label in ("class", "style"):
         long, short, raw = (
@@ -160,16 +139,9 @@ def _verdict(rows: list[dict]) -> list[str]:
             f"{'[green]yes' if ok else '[red]no'}[/]  slow factor {label!r}: long-term "
             f"{long:.3f} vs short-term {short:.3f} vs raw {raw:.3f}"
         )
-    short, raw = _score(rows, "short_term", "state"), _score(rows, "raw features", "state")
+    short, raw = _score(rows, "BAMS short_term", "state"), _score(rows, "raw features", "state")
     lines.append(
         f"{'[green]yes' if short > raw else '[red]no'}[/]  fast factor 'state': short-term "
         f"{short:.3f} vs raw {raw:.3f}"
     )
     return lines
-
-
-def _write_csv(rows: list[dict], path: Path) -> None:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)

@@ -56,6 +56,8 @@ class BAMS(TransformerMixin, BaseEstimator):
         Receptive field of each latent space, in frames.
     history_ : dict
         Per-epoch mean of each loss term.
+    data_source_ : str or None
+        The file the training recordings were loaded from, if any.
 
     Examples
     --------
@@ -168,6 +170,7 @@ class BAMS(TransformerMixin, BaseEstimator):
                 values[f.name] = value
             sections[section] = from_dict(cls, values, section)
         config = RunConfig(
+            data=getattr(self, "data_source_", None),
             output_dir=str(self.output_dir) if self.output_dir is not None else "",
             **sections,
         )
@@ -211,8 +214,8 @@ class BAMS(TransformerMixin, BaseEstimator):
             without a checkpoint of the same model.
         """
         data = as_recordings(X)
+        self.data_source_ = data.source
         config = self.get_config()
-        config.data = data.source
         run_dir = Path(self.output_dir) if self.output_dir is not None else None
         resume_from, preprocessor = None, None
         if resume:
@@ -341,6 +344,7 @@ class BAMS(TransformerMixin, BaseEstimator):
         model.receptive_fields_ = network.receptive_fields
         model.history_ = dict(state.get("history", {}))
         model.n_features_in_ = len(preprocessor.feature_names_)
+        model.data_source_ = config.data
         return model
 
 

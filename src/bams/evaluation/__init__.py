@@ -1,5 +1,15 @@
-"""Linear readouts of frozen embeddings."""
+"""Linear readouts of frozen embeddings, baselines, peers, and the MABe protocol."""
 
-from bams.evaluation.readout import linear_readout, readout_table, split_recordings
+from bams.evaluation.readout import evaluate_readouts, fit_readout, metrics, summarize
+from bams.evaluation.tasks import Split, Task, make_splits, tasks_from
 
-__all__ = ["linear_readout", "readout_table", "split_recordings"]
+__all__ = [
+    "Split",
+    "Task",
+    "evaluate_readouts",
+    "fit_readout",
+    "make_splits",
+    "metrics",
+    "summarize",
+    "tasks_from",
+]

@@ -1,137 +1,267 @@
-"""Linear probes: how much of a known factor a linear model can read from an embedding."""
+"""Linear readouts of frozen representations: the standard protocol.
+
+For each split (by recording), representation and task: standardize on the train part, fit a
+class-balanced :class:`~sklearn.linear_model.LogisticRegression` or a
+:class:`~sklearn.linear_model.Ridge` whose regularization is chosen by cross-validation over
+the train recordings only, and score the test recordings. Frame-level tasks are scored frame
+by frame. Sequence-level tasks are scored three ways:
+
+- ``mean_embedding``: one sample per recording, its mean embedding;
+- ``frame_average``: the per-frame readout's predictions averaged over each recording;
+- ``per_frame``: every frame predicts its recording's label (how much of the slow factor a
+  single frame's embedding carries).
+"""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import accuracy_score, f1_score, mean_squared_error, r2_score
-from sklearn.model_selection import GroupShuffleSplit
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    f1_score,
+    mean_squared_error,
+    r2_score,
+)
+from sklearn.model_selection import GridSearchCV, GroupKFold
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
-from bams.data import Recordings
+from bams.evaluation.tasks import CLASSIFICATION, Split, Task
 
-
-def split_recordings(
-    data: Recordings, test_size: float = 0.5, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split recording indices so that recordings of one group stay on the same side.
-
-    Returns
-    -------
-    train, test : np.ndarray
-        Integer indices into ``data``.
-    """
-    groups = data.groups if data.groups is not None else data.ids
-    splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
-    train, test = next(splitter.split(np.zeros(len(data)), groups=groups))
-    return np.sort(train), np.sort(test)
+C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
+ALPHA_GRID = (1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+PRIMARY_METRIC = {"classification": "f1_macro", "regression": "r2"}
 
 
-def is_classification(values: np.ndarray) -> bool:
-    """Integer, boolean and string labels are classes; floats are regression targets."""
-    return values.dtype.kind in "iubU"
-
-
-def linear_readout(
-    features: Sequence[np.ndarray],
-    labels: Sequence[np.ndarray],
-    train: Sequence[int],
-    test: Sequence[int],
-    *,
-    max_train_frames: int = 20000,
-    seed: int = 0,
-) -> dict[str, float]:
-    """Fit a linear model on the frames of the ``train`` recordings, score it on ``test``.
-
-    Parameters
-    ----------
-    features
-        Per recording ``(T_i, D)``; rows with NaN are dropped.
-    labels
-        Per recording ``(T_i,)``; float labels are regression targets (NaN = unlabeled),
-        integer / bool / string labels are classes.
-    train, test
-        Recording indices.
-    max_train_frames
-        Training frames are subsampled to at most this many.
-    seed
-        Seed of the subsampling and of the solver.
-
-    Returns
-    -------
-    dict
-        Classification: ``f1_macro`` and ``accuracy``; regression: ``r2`` and ``mse``.
-    """
-    x_train, y_train = _stack(features, labels, train)
-    x_test, y_test = _stack(features, labels, test)
-    rng = np.random.default_rng(seed)
-    if len(x_train) > max_train_frames:
-        keep = rng.choice(len(x_train), max_train_frames, replace=False)
-        x_train, y_train = x_train[keep], y_train[keep]
-    scaler = StandardScaler().fit(x_train)
-    x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-    if is_classification(y_train):
-        model = LogisticRegression(class_weight="balanced", max_iter=500, random_state=seed)
-        predicted = model.fit(x_train, y_train).predict(x_test)
-        return {
-            "f1_macro": float(f1_score(y_test, predicted, average="macro")),
-            "accuracy": float(accuracy_score(y_test, predicted)),
-        }
-    predicted = Ridge(alpha=1.0).fit(x_train, y_train).predict(x_test)
+def metrics(kind: str, y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Classification: macro-F1, accuracy, balanced accuracy. Regression: MSE and R²."""
+    if kind == CLASSIFICATION:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # classes absent from the test part
+            return {
+                "f1_macro": float(f1_score(y_true, y_pred, average="macro")),
+                "accuracy": float(accuracy_score(y_true, y_pred)),
+                "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+            }
     return {
-        "r2": float(r2_score(y_test, predicted)),
-        "mse": float(mean_squared_error(y_test, predicted)),
+        "mse": float(mean_squared_error(y_true, y_pred)),
+        "r2": float(r2_score(y_true, y_pred)) if len(y_true) > 1 else float("nan"),
     }
 
 
-def readout_table(
-    data: Recordings,
-    representations: Mapping[str, Sequence[np.ndarray]],
-    *,
-    test_size: float = 0.5,
+def fit_readout(
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    kind: str,
     seed: int = 0,
-) -> list[dict]:
-    """Read every label of ``data`` out of every representation, frame by frame.
+    cv_samples: int = 4000,
+):
+    """Standardize + linear model, regularization chosen by grouped cross-validation.
 
-    Sequence-level labels are given to every frame of their recording, so the score says how
-    well a single frame's embedding identifies the recording's factor.
+    Parameters
+    ----------
+    x, y
+        Training samples ``(n, D)`` and targets ``(n,)``.
+    groups
+        ``(n,)`` recording (or group) of each sample: folds never split one.
+    kind
+        ``"classification"`` (class-balanced logistic regression, C chosen for macro-F1) or
+        ``"regression"`` (ridge, alpha chosen for R²).
+    seed
+        Seed of the subsample used for the search.
+    cv_samples
+        The search runs on at most this many samples; the final fit uses all.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Fitted ``StandardScaler -> model``.
+    """
+    if kind == CLASSIFICATION:
+        model, grid = LogisticRegression(class_weight="balanced", max_iter=300), "C"
+        values, scoring = C_GRID, "f1_macro"
+    else:
+        model, grid, values, scoring = Ridge(), "alpha", ALPHA_GRID, "r2"
+    pipeline = make_pipeline(StandardScaler(), model)
+    n_folds = min(3, len(np.unique(groups)))
+    if n_folds >= 2:
+        pick = np.random.default_rng(seed).choice(len(x), min(len(x), cv_samples), replace=False)
+        name = f"{type(model).__name__.lower()}__{grid}"
+        search = GridSearchCV(
+            pipeline, {name: list(values)}, cv=GroupKFold(n_splits=n_folds), scoring=scoring
+        )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", (ConvergenceWarning, UserWarning, RuntimeWarning))
+                search.fit(x[pick], y[pick], groups=groups[pick])
+            pipeline.set_params(**search.best_params_)
+        except ValueError:  # e.g. a fold with a single class: keep the default regularization
+            pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return pipeline.fit(x, y)
+
+
+def evaluate_readouts(
+    representations: Mapping[str, Sequence[np.ndarray]],
+    tasks: Sequence[Task],
+    splits: Sequence[Split],
+    *,
+    groups: Sequence[str] | None = None,
+    max_train_frames: int = 20000,
+    max_test_frames: int = 100000,
+) -> list[dict]:
+    """Read every task out of every representation on every split.
+
+    Parameters
+    ----------
+    representations
+        ``{name: [(T_i, D) array per recording]}``; rows with NaN are dropped.
+    tasks
+        What to predict (see :func:`bams.evaluation.tasks.tasks_from`).
+    splits
+        Recording indices of each split.
+    groups
+        Optional group of each recording (cross-validation folds keep groups whole).
+    max_train_frames, max_test_frames
+        Frames are subsampled (deterministically) to at most these numbers.
 
     Returns
     -------
     list of dict
-        One row per (representation, label): ``representation``, ``label``, ``level``,
-        ``metric`` (``f1_macro`` or ``r2``) and ``score``.
+        One row per (split seed, representation, task, protocol) with ``method``, ``task``,
+        ``level``, ``kind``, ``protocol``, ``seed``, ``n_train``, ``n_test`` and the metrics.
     """
-    train, test = split_recordings(data, test_size=test_size, seed=seed)
-    tasks = {name: ("frame", values) for name, values in data.frame_labels.items()}
-    for name, values in data.sequence_labels.items():
-        tasks[name] = (
-            "sequence",
-            [np.full(n, v) for n, v in zip(data.lengths, values, strict=True)],
-        )
     rows = []
-    for rep_name, features in representations.items():
-        for label, (level, values) in tasks.items():
-            scores = linear_readout(features, values, train, test, seed=seed)
-            metric = "f1_macro" if "f1_macro" in scores else "r2"
-            rows.append(
-                {
-                    "representation": rep_name,
-                    "label": label,
-                    "level": level,
-                    "metric": metric,
-                    "score": scores[metric],
-                }
-            )
+    # Small BLAS problems: threads cost more than they give, and collapse under contention.
+    with threadpool_limits(limits=1, user_api="blas"):
+        rows = _evaluate(representations, tasks, splits, groups, max_train_frames, max_test_frames)
     return rows
 
 
-def _stack(features, labels, indices) -> tuple[np.ndarray, np.ndarray]:
-    x = np.concatenate([features[i] for i in indices]).astype(np.float64, copy=False)
-    y = np.concatenate([np.asarray(labels[i]) for i in indices])
-    keep = ~np.isnan(x).any(axis=1)
-    if y.dtype.kind == "f":
-        keep &= ~np.isnan(y)
-    return x[keep], y[keep]
+def _evaluate(representations, tasks, splits, groups, max_train_frames, max_test_frames):
+    rows = []
+    for split in splits:
+        for method, features in representations.items():
+            lengths = [len(f) for f in features]
+            for task in tasks:
+                base = {
+                    "method": method,
+                    "task": task.name,
+                    "level": task.level,
+                    "kind": task.kind,
+                    "seed": split.seed,
+                }
+                for protocol, scores in _task_scores(
+                    features, lengths, task, split, groups, max_train_frames, max_test_frames
+                ).items():
+                    rows.append({**base, "protocol": protocol, **scores})
+    return rows
+
+
+def _task_scores(features, lengths, task, split, groups, max_train, max_test) -> dict:
+    rec_groups = np.asarray(groups if groups is not None else np.arange(len(features)))
+    frame_labels = task.frame_values(lengths)
+    x_tr, y_tr, owner_tr = _frames(features, frame_labels, split.train, max_train, split.seed)
+    x_te, y_te, owner = _frames(features, frame_labels, split.test, max_test, split.seed + 1)
+    out = {}
+    if not _trainable(task.kind, y_tr) or len(y_te) == 0:
+        return out
+    model = fit_readout(x_tr, y_tr, rec_groups[owner_tr], task.kind, seed=split.seed)
+    protocol = "per_frame" if task.level == "sequence" else "frame"
+    out[protocol] = {
+        **metrics(task.kind, y_te, model.predict(x_te)),
+        "n_train": len(y_tr),
+        "n_test": len(y_te),
+    }
+    if task.level == "frame":
+        return out
+    # Sequence level: average the frame predictions per test recording ...
+    recordings = np.unique(owner)
+    y_rec = np.asarray(task.values)[recordings]
+    if task.kind == CLASSIFICATION:
+        proba = model.predict_proba(x_te)
+        mean = np.stack([proba[owner == r].mean(axis=0) for r in recordings])
+        averaged = model.classes_[mean.argmax(axis=1)]
+    else:
+        predicted = model.predict(x_te)
+        averaged = np.array([predicted[owner == r].mean() for r in recordings])
+    out["frame_average"] = {
+        **metrics(task.kind, y_rec, averaged),
+        "n_train": len(y_tr),
+        "n_test": len(y_rec),
+    }
+    # ... and read the label from each recording's mean embedding.
+    means = np.stack([np.nanmean(f, axis=0) for f in features])
+    labels = np.asarray(task.values)
+    train = [i for i in split.train if _labelled(labels[i])]
+    test = [i for i in split.test if _labelled(labels[i])]
+    if _trainable(task.kind, labels[train]) and test:
+        model = fit_readout(means[train], labels[train], rec_groups[train], task.kind, split.seed)
+        out["mean_embedding"] = {
+            **metrics(task.kind, labels[test], model.predict(means[test])),
+            "n_train": len(train),
+            "n_test": len(test),
+        }
+    return out
+
+
+def _labelled(value) -> bool:
+    return not (isinstance(value, float | np.floating) and np.isnan(value))
+
+
+def _trainable(kind: str, y: np.ndarray) -> bool:
+    return len(y) > 1 and (kind != CLASSIFICATION or len(np.unique(y)) > 1)
+
+
+def _frames(features, labels, recordings, limit: int, seed: int):
+    """Stack the labelled, finite frames of ``recordings``; subsample to ``limit``."""
+    xs, ys, owners = [], [], []
+    for r in recordings:
+        x, y = features[r], np.asarray(labels[r])
+        keep = np.isfinite(x).all(axis=1)
+        if y.dtype.kind == "f":
+            keep &= ~np.isnan(y)
+        xs.append(x[keep])
+        ys.append(y[keep])
+        owners.append(np.full(int(keep.sum()), r))
+    x, y, owner = np.concatenate(xs), np.concatenate(ys), np.concatenate(owners)
+    if len(y) > limit:
+        pick = np.sort(np.random.default_rng(seed).choice(len(y), limit, replace=False))
+        x, y, owner = x[pick], y[pick], owner[pick]
+    return x.astype(np.float64, copy=False), y, owner
+
+
+def summarize(rows: Sequence[dict]) -> list[dict]:
+    """Mean and standard deviation over seeds of every metric, per method, task and protocol."""
+    keyed: dict[tuple, list[dict]] = {}
+    for row in rows:
+        keyed.setdefault((row["method"], row["task"], row["protocol"]), []).append(row)
+    out = []
+    for (method, task, protocol), group in keyed.items():
+        first = group[0]
+        summary = {
+            "method": method,
+            "task": task,
+            "protocol": protocol,
+            "level": first["level"],
+            "kind": first["kind"],
+            "n_seeds": len(group),
+        }
+        for metric in ("f1_macro", "accuracy", "balanced_accuracy", "mse", "r2"):
+            values = [r[metric] for r in group if metric in r]
+            if values:
+                summary[metric] = float(np.mean(values))
+                summary[f"{metric}_std"] = float(np.std(values))
+        summary["metric"] = PRIMARY_METRIC[first["kind"]]
+        summary["score"] = summary[summary["metric"]]
+        summary["score_std"] = summary[f"{summary['metric']}_std"]
+        out.append(summary)
+    return out

@@ -1,0 +1,60 @@
+"""Readout summaries as rich tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+
+PROTOCOL_ORDER = ("frame", "per_frame", "frame_average", "mean_embedding")
+PROTOCOL_LABEL = {
+    "frame": "",
+    "per_frame": "per frame",
+    "frame_average": "frames avg.",
+    "mean_embedding": "mean emb.",
+}
+
+
+def summary_table(
+    summary: Sequence[dict], unit: str = "recording", title: str | None = None
+) -> Table:
+    """Methods (rows) x task and protocol (columns): mean ± std of the primary metric.
+
+    The best method of each column is in bold. Frame-level tasks have one column; a
+    sequence-level task has one column per protocol.
+    """
+    rows = [r for r in summary if r.get("unit", "recording") == unit]
+    columns = sorted(
+        {(r["task"], r["protocol"], r["metric"]) for r in rows},
+        key=lambda c: (_first_index(rows, c[0]), PROTOCOL_ORDER.index(c[1])),
+    )
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    score = {(r["method"], r["task"], r["protocol"]): r for r in rows}
+    table = Table(title=title or f"Linear readouts ({unit} level, held-out recordings)")
+    table.add_column("method")
+    for task, protocol, metric in columns:
+        name = f"{task} {PROTOCOL_LABEL[protocol]}".strip()
+        table.add_column(f"{name}\n{metric}", justify="right")
+    best = {}
+    for task, protocol, _ in columns:
+        values = [
+            score[(m, task, protocol)]["score"] for m in methods if (m, task, protocol) in score
+        ]
+        best[(task, protocol)] = max(values) if values else None
+    for method in methods:
+        cells = []
+        for task, protocol, _ in columns:
+            row = score.get((method, task, protocol))
+            if row is None:
+                cells.append("")
+                continue
+            text = f"{row['score']:.3f}"
+            if row.get("n_seeds", 1) > 1:
+                text += f" ± {row['score_std']:.3f}"
+            cells.append(f"[bold]{text}[/bold]" if row["score"] == best[(task, protocol)] else text)
+        table.add_row(method, *cells)
+    return table
+
+
+def _first_index(rows: Sequence[dict], task: str) -> int:
+    return next(i for i, r in enumerate(rows) if r["task"] == task)
