@@ -121,9 +121,10 @@ def evaluate(
     )
     recordings = _or_exit(Recordings.load, data) if data is not None else None
     summary = _or_exit(evaluate_run, run_dir, recordings, config)
-    from bams.evaluation.display import summary_table
+    from bams.evaluation.display import summary_tables
 
-    Console().print(summary_table(summary))
+    for table in summary_tables(summary):
+        Console().print(table)
 
 
 @app.command()
@@ -138,6 +139,19 @@ def demo(
     from bams.demo import run_demo
 
     _or_exit(run_demo, output_dir, quick=quick, seed=seed)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="An evaluated training run directory.")],
+    data: Annotated[Path | None, typer.Option(help="Recordings (default: the run's).")] = None,
+) -> None:
+    """Write the run's visual report: one self-contained HTML page and its figures."""
+    from bams.data import Recordings
+    from bams.report import write_report
+
+    recordings = _or_exit(Recordings.load, data) if data is not None else None
+    typer.echo(f"Report written to {_or_exit(write_report, run_dir, recordings)}")
 
 
 @simulate_app.command("synthetic")

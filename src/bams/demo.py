@@ -11,7 +11,7 @@ from rich.console import Console
 from bams.data import Recordings
 from bams.embedding import save_embeddings
 from bams.estimator import BAMS
-from bams.evaluation.display import summary_table
+from bams.evaluation.display import summary_tables
 from bams.evaluation.run import EvaluationConfig, evaluate_run
 from bams.sim.synthetic import make_synthetic
 
@@ -94,7 +94,8 @@ def run_demo(
     summary = evaluate_run(output_dir, data, EvaluationConfig(seeds=seeds), console=console)
     evaluated = time.perf_counter()
     report = write_report(output_dir, data)
-    console.print(summary_table(summary))
+    for table in summary_tables(summary):
+        console.print(table)
     console.print(
         f"Data {generated - start:.0f} s, training {trained - generated:.0f} s, embedding and "
         f"evaluation {evaluated - trained:.0f} s, report {time.perf_counter() - evaluated:.0f} s, "

@@ -85,3 +85,13 @@ def test_group_view_errors(rng):
         GroupView.build(data, [])
     with pytest.raises(ValueError, match="Expected recordings with groups"):
         GroupView.build(Recordings([rng.normal(size=(10, 2))]), [])
+
+
+def test_cebra_time_peer_embeds_every_recording(rng):
+    pytest.importorskip("cebra")
+    from bams.evaluation.representations import cebra_time
+
+    raw = [rng.normal(size=(n, 5)).astype(np.float32) for n in (200, 150)]
+    out = cebra_time(raw, 4, max_iterations=5, batch_size=64)
+    assert [o.shape for o in out] == [(200, 4), (150, 4)]
+    assert all(np.isfinite(o).all() for o in out)

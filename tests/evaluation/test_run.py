@@ -84,3 +84,19 @@ def test_evaluation_errors(trained_run, rng):
         evaluate_run(run, unlabelled)
     with pytest.raises(FileNotFoundError, match="run `bams evaluate` first"):
         load_summary(run.parent)
+
+
+def test_cli_evaluate_prints_the_table(trained_run):
+    from typer.testing import CliRunner
+
+    from bams.cli import app
+
+    run, _ = trained_run
+    result = CliRunner().invoke(
+        app, ["evaluate", str(run), "--seeds", "0", "--baselines", "raw", "--test-size", "0.5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "BAMS long_term" in result.output and "raw features" in result.output
+    assert (run / "evaluation" / "summary.csv").is_file()
+    bad = CliRunner().invoke(app, ["evaluate", str(run), "--baselines", "lda"])
+    assert bad.exit_code == 2 and "Expected baselines among" in bad.output

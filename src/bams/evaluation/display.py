@@ -10,37 +10,48 @@ PROTOCOL_ORDER = ("frame", "per_frame", "frame_average", "mean_embedding")
 PROTOCOL_LABEL = {
     "frame": "",
     "per_frame": "per frame",
-    "frame_average": "frames avg.",
-    "mean_embedding": "mean emb.",
+    "frame_average": "frame avg",
+    "mean_embedding": "mean emb",
 }
+HEADLINE = ("frame", "per_frame")
+PER_RECORDING = ("frame_average", "mean_embedding")
+
+
+def summary_tables(summary: Sequence[dict]) -> list[Table]:
+    """The tables worth printing: single-frame readouts, then whole-recording ones, per unit."""
+    tables = []
+    for unit in ("recording", "group"):
+        rows = [r for r in summary if r.get("unit", "recording") == unit]
+        for protocols, what in ((HEADLINE, "single frames"), (PER_RECORDING, "whole recordings")):
+            if any(r["protocol"] in protocols for r in rows):
+                title = f"Linear readouts from {what} ({unit} level, held-out {unit}s)"
+                tables.append(summary_table(rows, unit, protocols, title))
+    return tables
 
 
 def summary_table(
-    summary: Sequence[dict], unit: str = "recording", title: str | None = None
+    summary: Sequence[dict],
+    unit: str = "recording",
+    protocols: Sequence[str] = PROTOCOL_ORDER,
+    title: str | None = None,
 ) -> Table:
     """Methods (rows) x task and protocol (columns): mean ± std of the primary metric.
 
     The best method of each column is in bold. Frame-level tasks have one column; a
-    sequence-level task has one column per protocol.
+    sequence-level task has one column per protocol in ``protocols``.
     """
-    rows = [r for r in summary if r.get("unit", "recording") == unit]
+    rows = [r for r in summary if r.get("unit", "recording") == unit and r["protocol"] in protocols]
     columns = sorted(
         {(r["task"], r["protocol"], r["metric"]) for r in rows},
         key=lambda c: (_first_index(rows, c[0]), PROTOCOL_ORDER.index(c[1])),
     )
     methods = list(dict.fromkeys(r["method"] for r in rows))
     score = {(r["method"], r["task"], r["protocol"]): r for r in rows}
-    table = Table(title=title or f"Linear readouts ({unit} level, held-out recordings)")
-    table.add_column("method")
+    table = Table(title=title or f"Linear readouts ({unit} level, held-out {unit}s)")
+    table.add_column("method", no_wrap=True)
     for task, protocol, metric in columns:
-        name = f"{task} {PROTOCOL_LABEL[protocol]}".strip()
-        table.add_column(f"{name}\n{metric}", justify="right")
-    best = {}
-    for task, protocol, _ in columns:
-        values = [
-            score[(m, task, protocol)]["score"] for m in methods if (m, task, protocol) in score
-        ]
-        best[(task, protocol)] = max(values) if values else None
+        header = "\n".join(part for part in (task, PROTOCOL_LABEL[protocol], metric) if part)
+        table.add_column(header, justify="right")
     for method in methods:
         cells = []
         for task, protocol, _ in columns:
@@ -50,8 +61,11 @@ def summary_table(
                 continue
             text = f"{row['score']:.3f}"
             if row.get("n_seeds", 1) > 1:
-                text += f" ± {row['score_std']:.3f}"
-            cells.append(f"[bold]{text}[/bold]" if row["score"] == best[(task, protocol)] else text)
+                text += f"±{row['score_std']:.3f}"
+            best = max(
+                score[(m, task, protocol)]["score"] for m in methods if (m, task, protocol) in score
+            )
+            cells.append(f"[bold]{text}[/bold]" if row["score"] == best else text)
         table.add_row(method, *cells)
     return table
 
