@@ -8,17 +8,8 @@ from sklearn.metrics import f1_score, mean_squared_error
 from sklearn.model_selection import train_test_split
 from typer.testing import CliRunner
 
-from bams.evaluation.mabe import (
-    _aggregate,
-    _pool,
-    load_mabe_labels,
-    load_split,
-    load_submission,
-    save_scores_csv,
-    score_files,
-    score_submission,
-    validate_submission,
-)
+from bams.evaluation.mabe import _aggregate, _pool, save_scores_csv, score_files, score_submission
+from bams.io.mabe import load_mabe_labels, load_split, load_submission, validate_submission
 
 TASKS = ["strain", "chases", "experiment_day", "speed"]
 TYPES = ["Discrete", "Discrete", "Continuous", "Continuous"]
