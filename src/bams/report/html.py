@@ -1,0 +1,402 @@
+"""One self-contained HTML page about a run: data, readouts, embeddings, training, config."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from bams.config import to_dict
+from bams.data import Recordings
+from bams.estimator import BAMS, MODEL_FILE
+from bams.evaluation.run import EVALUATION_DIR, load_summary
+from bams.evaluation.tasks import CLASSIFICATION, Task, tasks_from
+from bams.report.figures import (
+    fit_projections,
+    loss_figure,
+    pca_figure,
+    readout_bars_figure,
+    receptive_field_figure,
+    render_png,
+    sample_frames,
+    timeline_figure,
+)
+from bams.report.style import method_colors
+from bams.report.tables import order_methods, readout_tables, table_html
+
+REPORT_DIR = "report"
+PCA_FRAMES = 20_000
+MAX_EMBEDDED_FRAMES = 500_000
+
+
+def write_report(
+    run_dir: str | Path,
+    data: Recordings | None = None,
+    *,
+    output: str | Path | None = None,
+) -> Path:
+    """Write the visual report of an evaluated run.
+
+    Writes ``index.html`` (one self-contained page: figures are embedded PNG data URIs, the
+    style is inline, no JavaScript) and every figure as its own PNG file.
+
+    Parameters
+    ----------
+    run_dir
+        A training run directory with ``model.pt`` and ``evaluation/summary.csv`` (from
+        ``bams evaluate RUN_DIR``).
+    data
+        The recordings to show (default: the data file the run was trained on).
+    output
+        Directory of the report (default: ``run_dir/report``).
+
+    Returns
+    -------
+    Path
+        The ``index.html`` written.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the run has no model or has not been evaluated.
+    ValueError
+        If ``data`` is not given and the run does not know its data file.
+
+    Examples
+    --------
+    >>> from bams.report import write_report
+    >>> write_report("runs/demo")  # doctest: +SKIP
+    PosixPath('runs/demo/report/index.html')
+    """
+    run_dir = Path(run_dir)
+    summary = run_dir / EVALUATION_DIR / "summary.csv"
+    if not summary.is_file():
+        raise FileNotFoundError(
+            f"Expected evaluation results at {str(summary)!r}, but the file does not exist; "
+            f"run `bams evaluate {run_dir}` first."
+        )
+    model = BAMS.load(run_dir / MODEL_FILE)
+    config = model.get_config()
+    if data is None:
+        if not config.data:
+            raise ValueError(
+                f"Expected the data file of the run {str(run_dir)!r} in its config, but got "
+                "none; pass the recordings (`bams report RUN_DIR --data FILE`)."
+            )
+        data = Recordings.load(config.data)
+    rows = load_summary(run_dir)
+    meta_path = run_dir / EVALUATION_DIR / "evaluation.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    out = Path(output) if output is not None else run_dir / REPORT_DIR
+    out.mkdir(parents=True, exist_ok=True)
+
+    latents = list(model.receptive_fields_)
+    highlighted = [f"BAMS {name}" for name in [*latents, "both"]]
+    methods = order_methods([r["method"] for r in rows], highlighted)
+    colors = method_colors(list(dict.fromkeys([*highlighted, *methods])), highlighted)
+    labels = set(data.frame_labels) | set(data.sequence_labels)
+    kinds = {r["task"]: r["kind"] for r in rows if r["task"] in labels}
+    tasks = tasks_from(data, kinds)
+    figures: dict[str, tuple[str, bytes]] = {}
+
+    def add(name: str, fig, caption: str) -> None:
+        figures[name] = (caption, render_png(fig, out / f"{name}.png"))
+
+    for unit in dict.fromkeys(r.get("unit", "recording") for r in rows):
+        unit_rows = [r for r in rows if r.get("unit", "recording") == unit]
+        add(
+            f"readout_bars_{unit}",
+            readout_bars_figure(unit_rows, methods, colors, highlighted),
+            f"Readout score per task (split by {unit}); error bars: SD over seeds.",
+        )
+
+    timeline_index = _timeline_recording(data)
+    chosen = _embedded_recordings(data.lengths, MAX_EMBEDDED_FRAMES, timeline_index)
+    embeddings = model.transform(data.subset(chosen))
+    recording, frame = sample_frames([len(next(iter(e.values()))) for e in embeddings], PCA_FRAMES)
+    projections, keep = fit_projections(embeddings, recording, frame)
+    recording, frame = np.asarray(chosen)[recording[keep]], frame[keep]
+    add(
+        "pca",
+        pca_figure(projections, tasks, recording, frame),
+        f"Each latent space projected on its first two principal components ({keep.sum():,} "
+        "frames sampled across recordings, standardized), colored by each label.",
+    )
+    add(
+        "timeline",
+        timeline_figure(
+            projections,
+            embeddings[chosen.index(timeline_index)],
+            tasks,
+            timeline_index,
+            data.frame_rate,
+            data.ids[timeline_index],
+        ),
+        "The first three principal components of each latent over one recording, with its "
+        "frame labels underneath (components in units of their SD over the sampled frames). A "
+        "latent that encodes slow factors changes little within a recording.",
+    )
+    latent_colors = {n: colors[f"BAMS {n}"] for n in latents}
+    add(
+        "loss",
+        loss_figure(model.history_, latent_colors),
+        "Per-epoch mean of each loss term. The total weighs the HoA term by "
+        f"{config.model.hoa_weight:g} and each bootstrap term by its encoder's weight.",
+    )
+    add(
+        "receptive_fields",
+        receptive_field_figure(
+            model.receptive_fields_,
+            data.frame_rate,
+            config.model.hoa_window,
+            config.train.window_length,
+            colors=latent_colors,
+        ),
+        "Frames each latent space sees up to the current frame (causal encoders), with the "
+        "future window the histogram-of-actions (HoA) target summarizes and the training "
+        "window length.",
+    )
+
+    page = _page(run_dir, model, data, tasks, rows, meta, methods, highlighted, figures)
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+# ---------------------------------------------------------------------- choices
+def _timeline_recording(data: Recordings) -> int:
+    """The first recording with any frame label, else the first."""
+    for i in range(len(data)):
+        for values in data.frame_labels.values():
+            v = np.asarray(values[i])
+            if len(v) and not (v.dtype.kind == "f" and np.isnan(v).all()):
+                return i
+    return 0
+
+
+def _embedded_recordings(lengths: np.ndarray, max_frames: int, must: int) -> list[int]:
+    """All recordings, or a random subset of about ``max_frames`` frames including ``must``."""
+    if lengths.sum() <= max_frames:
+        return list(range(len(lengths)))
+    order = [i for i in np.random.default_rng(0).permutation(len(lengths)) if i != must]
+    chosen, total = [must], int(lengths[must])
+    for i in order:
+        if total >= max_frames:
+            break
+        chosen.append(int(i))
+        total += int(lengths[i])
+    return sorted(chosen)
+
+
+def _method_kind(method: str, highlighted: Sequence[str]) -> str:
+    if method in highlighted:
+        return "BAMS"
+    if method.startswith("BAMS "):
+        return "ablation"
+    if "CEBRA" in method:
+        return "peer"
+    return "baseline"
+
+
+# ---------------------------------------------------------------------- page
+def _page(run_dir, model, data, tasks, rows, meta, methods, highlighted, figures) -> str:
+    config = model.get_config()
+    name = run_dir.resolve().name
+    trained = dt.datetime.fromtimestamp((run_dir / MODEL_FILE).stat().st_mtime)
+    now = dt.datetime.now()
+    kinds = {m: _method_kind(m, highlighted) for m in methods if m not in highlighted}
+    tables = "".join(
+        f"<h3>{escape(t.title)}</h3><p class='caption'>{escape(t.caption)}</p>"
+        + table_html(t, highlighted, meta.get("methods"), kinds)
+        for t in readout_tables(rows, methods)
+    )
+    fields = "; ".join(
+        f"{escape(n)}: {rf} frames ({rf / data.frame_rate:.3g} s)"
+        for n, rf in model.receptive_fields_.items()
+    )
+    sections = [
+        ("data", "Data", _data_html(data, tasks)),
+        (
+            "readouts",
+            "Linear readouts",
+            f"{_evaluation_html(meta)}{tables}<h3>Scores per task</h3>"
+            + "".join(_figure(figures, k) for k in figures if k.startswith("readout_bars")),
+        ),
+        ("embeddings", "Embeddings", _figure(figures, "pca")),
+        ("timeline", "One recording over time", _figure(figures, "timeline")),
+        ("training", "Training", _training_html(model.history_) + _figure(figures, "loss")),
+        (
+            "receptive-fields",
+            "Receptive fields",
+            f"<p>{fields}.</p>" + _figure(figures, "receptive_fields"),
+        ),
+        ("config", "Configuration", f"<pre>{escape(_yaml(to_dict(config)))}</pre>"),
+    ]
+    nav = " · ".join(f"<a href='#{key}'>{escape(title)}</a>" for key, title, _ in sections)
+    body = "".join(
+        f"<section id='{key}'><h2>{escape(title)}</h2>{content}</section>"
+        for key, title, content in sections
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>BAMS report: {escape(name)}</title><style>{_CSS}</style></head><body>"
+        f"<header><h1>BAMS report: {escape(name)}</h1><p class='meta'>Report written "
+        f"{now:%Y-%m-%d %H:%M} · model saved {trained:%Y-%m-%d %H:%M} · run directory "
+        f"<code>{escape(str(run_dir))}</code></p><nav>{nav}</nav></header>{body}</body></html>\n"
+    )
+
+
+def _figure(figures: dict[str, tuple[str, bytes]], key: str) -> str:
+    caption, png = figures[key]
+    uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return (
+        f"<figure><img src='{uri}' alt='{escape(caption)}'><figcaption>{escape(caption)} "
+        f"<span class='file'>({escape(key)}.png)</span></figcaption></figure>"
+    )
+
+
+def _data_html(data: Recordings, tasks: Sequence[Task]) -> str:
+    lengths = data.lengths
+    groups = "none" if data.groups is None else f"{len(set(data.groups)):,}"
+    features = ", ".join(data.feature_names)
+    items = [
+        ("source", f"<code>{escape(str(data.source))}</code>" if data.source else "in memory"),
+        ("recordings", f"{len(data):,}"),
+        ("groups", groups),
+        (
+            "frames",
+            f"{data.total_frames:,} (per recording {lengths.min():,} to "
+            f"{lengths.max():,}, median {int(np.median(lengths)):,})",
+        ),
+        (
+            "duration",
+            f"{_duration(data.total_frames / data.frame_rate)} at {data.frame_rate:g} frames/s",
+        ),
+        ("features", f"{data.n_features}: {escape(features)}"),
+        ("actions", f"{len(data.actions)}: {escape(', '.join(data.actions))}"),
+    ]
+    kv = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in items)
+    label_rows = "".join(
+        f"<tr><th>{escape(t.name)}</th><td>{t.level}</td><td>{t.kind}</td>"
+        f"<td>{escape(_label_summary(t))}</td></tr>"
+        for t in tasks
+    )
+    labels = (
+        "<h3>Labels</h3><table class='plain'><thead><tr><th>label</th><th>level</th>"
+        f"<th>kind</th><th>values</th></tr></thead><tbody>{label_rows}</tbody></table>"
+        if tasks
+        else "<p>No labels.</p>"
+    )
+    return f"<table class='kv'>{kv}</table>{labels}"
+
+
+def _label_summary(task: Task) -> str:
+    values = np.asarray(task.values) if task.level == "sequence" else np.concatenate(task.values)
+    missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+    known = values[~missing]
+    unit = "frames" if task.level == "frame" else "recordings"
+    labelled = (
+        f"; {known.size / max(values.size, 1):.0%} of {unit} labelled" if missing.any() else ""
+    )
+    if task.kind == CLASSIFICATION:
+        classes, counts = np.unique(known, return_counts=True)
+        shares = ", ".join(
+            f"{c} ({n / known.size:.0%})" for c, n in zip(classes[:12], counts[:12], strict=True)
+        )
+        more = f", … ({len(classes)} classes)" if len(classes) > 12 else ""
+        return f"{len(classes)} classes: {shares}{more}{labelled}"
+    if known.size == 0:
+        return f"no values{labelled}"
+    return (
+        f"from {known.min():.3g} to {known.max():.3g}, mean {known.mean():.3g}, "
+        f"SD {known.std():.3g}{labelled}"
+    )
+
+
+def _evaluation_html(meta: dict) -> str:
+    if not meta:
+        return ""
+    cfg = meta.get("config", {})
+    split = (
+        f"train on {cfg['train_size']:.0%} of units"
+        if cfg.get("train_size")
+        else f"test on {cfg.get('test_size', 0.5):.0%} of units"
+    )
+    seconds = meta.get("seconds")
+    took = f" Evaluation took {seconds:.0f} s." if seconds is not None else ""
+    return (
+        f"<p>{len(meta.get('methods', {}))} representations, each read out with a "
+        "cross-validated linear model (logistic regression for classes, ridge for "
+        f"continuous labels); {len(cfg.get('seeds', []))} random splits ({split}), "
+        f"seeds {cfg.get('seeds')}. Scores: mean ± SD over splits; best per column in "
+        f"<b>bold</b>.{took}</p>"
+    )
+
+
+def _training_html(history: dict) -> str:
+    epochs = history.get("epoch", [])
+    if not epochs:
+        return "<p>No training history recorded.</p>"
+    final = ", ".join(f"{k} {v[-1]:.4g}" for k, v in history.items() if k != "epoch" and v)
+    return f"<p>{len(epochs)} epochs. Final per-epoch losses: {escape(final)}.</p>"
+
+
+class _Dumper(yaml.SafeDumper):
+    """Lists of numbers on one line; everything else in block style."""
+
+
+def _flow_lists(dumper: yaml.SafeDumper, data: list):
+    flow = all(not isinstance(v, dict | list) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+_Dumper.add_representer(list, _flow_lists)
+
+
+def _yaml(values: dict) -> str:
+    return yaml.dump(values, Dumper=_Dumper, sort_keys=False)
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
+
+
+_CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#222;margin:0 auto;
+max-width:1300px;padding:0 24px 48px;line-height:1.45;font-size:15px}
+header{border-bottom:2px solid #0072B2;padding:12px 0 8px;margin-bottom:8px}
+h1{margin:8px 0 4px;font-size:26px}h2{margin-top:32px;border-bottom:1px solid #ddd;
+padding-bottom:4px;font-size:21px}h3{margin:22px 0 4px;font-size:16px}
+.meta{color:#666;margin:0 0 6px;font-size:13px}nav a{color:#0072B2;text-decoration:none}
+table{border-collapse:collapse;margin:8px 0 12px;font-size:14px}
+th,td{padding:4px 10px;text-align:left;vertical-align:top}
+table.kv th{color:#555;font-weight:600;padding-right:18px}
+table.plain thead th,table.readout thead th{border-bottom:1px solid #999;background:#f4f6f8}
+table.plain td,table.plain tbody th{border-bottom:1px solid #eee}
+table.readout td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;
+border-bottom:1px solid #eee}
+table.readout thead th{text-align:center;font-weight:600}
+table.readout th.task{border-bottom:1px solid #ccc}
+table.readout th.method{text-align:left;font-weight:500;border-bottom:1px solid #eee;
+white-space:nowrap}
+table.readout thead th.method{font-weight:600}
+table.readout tr.bams{background:#eef5fb}table.readout tr.bams th.method{font-weight:600}
+table.readout td.best{color:#000;background:#fff3c4}
+.metric{font-weight:400;color:#666;font-size:12px}
+.tag{font-size:11px;color:#666;border:1px solid #ccc;border-radius:3px;padding:0 4px;
+margin-left:4px;font-weight:400}.dims{font-size:12px;color:#888;font-weight:400}
+.caption{color:#555;margin:0 0 4px;font-size:13px;max-width:1000px}
+figure{margin:14px 0 20px}figure img{max-width:100%;height:auto;display:block}
+figcaption{color:#555;font-size:13px;margin-top:4px}.file{color:#999}
+pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:10px 14px;font-size:13px;
+overflow-x:auto;column-width:26em;column-gap:2em}code{font-size:13px}
+"""
