@@ -133,7 +133,7 @@ def _verdict(rows: list[dict]) -> list[str]:
     lines = []
     for label in ("class", "style"):
         long, short, raw = (
-            _score(rows, r, label) for r in ("long_term", "short_term", "raw features")
+            _score(rows, m, label) for m in ("BAMS long_term", "BAMS short_term", "raw features")
         )
         ok = long > short and long > raw
         lines.append(
