@@ -24,11 +24,22 @@ def mabe_like(n_recordings: int, length: int = LENGTH, seed: int = 0) -> Recordi
     rng = np.random.default_rng(seed)
     sequences = []
     for _ in range(n_recordings):
-        x = np.cumsum(rng.normal(size=(length, N_FEATURES)).astype(np.float32), axis=0) * 0.1
+        x = rng.standard_normal(size=(length, N_FEATURES), dtype=np.float32)
+        np.cumsum(x, axis=0, out=x)
+        x *= 0.1
         x[rng.random(length) < 0.01] = np.nan
         sequences.append(x)
     names = [f"f{i}" for i in range(N_FEATURES)]
     return Recordings(sequences, feature_names=names, actions=names[:N_ACTIONS], frame_rate=30.0)
+
+
+def reset_peak_rss() -> bool:
+    """Restart the peak-RSS count from the current RSS (Linux); False where unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 def peak_rss_mb() -> float:

@@ -25,7 +25,8 @@ def summary_tables(summary: Sequence[dict]) -> list[Table]:
         for protocols, what in ((HEADLINE, "single frames"), (PER_RECORDING, "whole recordings")):
             if any(r["protocol"] in protocols for r in rows):
                 title = f"Linear readouts from {what} ({unit} level, held-out {unit}s)"
-                tables.append(summary_table(rows, unit, protocols, title))
+                # the wider whole-recording table shows means only, to fit 80 columns
+                tables.append(summary_table(rows, unit, protocols, title, protocols == HEADLINE))
     return tables
 
 
@@ -34,6 +35,7 @@ def summary_table(
     unit: str = "recording",
     protocols: Sequence[str] = PROTOCOL_ORDER,
     title: str | None = None,
+    show_std: bool = True,
 ) -> Table:
     """Methods (rows) x task and protocol (columns): mean ± std of the primary metric.
 
@@ -60,7 +62,7 @@ def summary_table(
                 cells.append("")
                 continue
             text = f"{row['score']:.3f}"
-            if row.get("n_seeds", 1) > 1:
+            if show_std and row.get("n_seeds", 1) > 1:
                 text += f"±{row['score_std']:.3f}"
             best = max(
                 score[(m, task, protocol)]["score"] for m in methods if (m, task, protocol) in score
