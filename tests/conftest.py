@@ -1,5 +1,7 @@
 """Shared fixtures for the bams test suite."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -21,24 +23,34 @@ TINY_ENCODERS = {
 }
 
 
+# Keyword arguments of a BAMS model small enough to train in a second on CPU.
+TINY_PARAMS = {
+    "encoders": TINY_ENCODERS,
+    "hoa_bins": 8,
+    "hoa_window": 5,
+    "hoa_warmup": 4,
+    "predictor_hidden": (16,),
+    "window_length": 64,
+    "batch_size": 4,
+    "max_steps": 3,
+    "bootstrap_pairs": 8,
+    "accelerator": "cpu",
+    "logger": "none",
+    "verbose": False,
+    "inference_precision": "32",
+}
+
+
 @pytest.fixture
 def tiny_params() -> dict:
-    """Keyword arguments of a BAMS model small enough to train in a second on CPU."""
-    return {
-        "encoders": TINY_ENCODERS,
-        "hoa_bins": 8,
-        "hoa_window": 5,
-        "hoa_warmup": 4,
-        "predictor_hidden": (16,),
-        "window_length": 64,
-        "batch_size": 4,
-        "max_steps": 3,
-        "bootstrap_pairs": 8,
-        "accelerator": "cpu",
-        "logger": "none",
-        "verbose": False,
-        "inference_precision": "32",
-    }
+    """A fresh copy of ``TINY_PARAMS`` for each test."""
+    return copy.deepcopy(TINY_PARAMS)
+
+
+@pytest.fixture(scope="session")
+def tiny_params_shared() -> dict:
+    """``TINY_PARAMS`` for session-scoped fixtures (do not modify)."""
+    return copy.deepcopy(TINY_PARAMS)
 
 
 @pytest.fixture
