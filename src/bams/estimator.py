@@ -214,8 +214,8 @@ class BAMS(TransformerMixin, BaseEstimator):
             without a checkpoint of the same model.
         """
         data = as_recordings(X)
-        self.data_source_ = data.source
         config = self.get_config()
+        config.data = data.source
         run_dir = Path(self.output_dir) if self.output_dir is not None else None
         resume_from, preprocessor = None, None
         if resume:
@@ -249,6 +249,7 @@ class BAMS(TransformerMixin, BaseEstimator):
         self.receptive_fields_ = network.receptive_fields
         self.history_ = history
         self.n_features_in_ = data.n_features
+        self.data_source_ = data.source
         if run_dir is not None and fabric.is_global_zero:
             self.save(run_dir / MODEL_FILE)
         return self
