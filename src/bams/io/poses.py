@@ -1,0 +1,343 @@
+"""Pose files (DeepLabCut, SLEAP, LightningPose, Anipose, NWB) into :class:`~bams.data.Recordings`.
+
+Files are read through ``movement`` by the readers registered in :mod:`bams.io.pose_formats`;
+every individual of every file becomes one recording of egocentric features
+(:func:`bams.features.egocentric_features`). All checks across files happen once, in
+:func:`load_poses`, and every problem found is reported at once.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from numbers import Real
+from pathlib import Path
+
+import numpy as np
+
+from bams.data import Recordings
+from bams.features import egocentric_features
+from bams.io.pose_formats import (
+    POSE_FORMATS,
+    AmbiguousFormatError,
+    PoseFormat,
+    PoseTracks,
+    check_format,
+    detect_format,
+    get_format,
+    import_movement,
+)
+
+# Default heading keypoints, matched by name ignoring case and separators, in order of preference.
+FRONT_NAMES = ("nose", "snout", "head")
+BACK_NAMES = ("tailbase", "baseoftail", "tailroot", "tail")
+
+
+def load_poses(
+    path: str | Path,
+    *,
+    source_software: str | None = None,
+    frame_rate: float | None = None,
+    confidence_threshold: float | None = 0.5,
+    origin: Sequence[str] | None = None,
+    heading: tuple[str, str] | None = None,
+    zero_is_missing: bool = True,
+    pattern: str | None = None,
+) -> Recordings:
+    """Read pose files into recordings of egocentric features, one per individual.
+
+    Parameters
+    ----------
+    path
+        One pose file, or a folder: every pose file in it (sorted by name; files whose suffix no
+        format uses are ignored, files no format accepts are skipped with a warning).
+    source_software
+        ``"DeepLabCut"`` (``.h5``, ``.csv``), ``"SLEAP"`` (``.slp``, analysis ``.h5``),
+        ``"LightningPose"`` (``.csv``), ``"Anipose"`` (``.csv``) or ``"NWB"`` (``.nwb``,
+        ``ndx-pose``); case-insensitive. Default: detected per file by the formats' own
+        ``movement`` validators (DeepLabCut and LightningPose CSV files share one layout and
+        are read alike).
+    frame_rate
+        Frames per second, for files that store none (all but NWB, and SLEAP ``.slp`` files
+        that record their video's rate). A file's own frame rate is used when it has one; all
+        files must share one frame rate.
+    confidence_threshold
+        Keypoints with a confidence below this become missing (NaN). Keypoints without a score
+        (NaN confidence, e.g. SLEAP user labels) are kept. None keeps every keypoint.
+    origin
+        Keypoints whose mean is the body centre. Default: all keypoints.
+    heading
+        ``(back, front)`` keypoints; the body axis points from ``back`` to ``front``. Default:
+        found by name, the first keypoint named like ``tail_base``, ``base_of_tail``,
+        ``tail_root`` or ``tail`` (back) and ``nose``, ``snout`` or ``head`` (front),
+        ignoring case, ``_``, ``-`` and spaces. If the names do not say, the generic default of
+        :func:`~bams.features.egocentric_features` is used (from the last keypoint to the
+        first, as in nose-first skeletons) with a warning: pass ``heading`` then.
+    zero_is_missing
+        Treat keypoints at exactly ``(0, 0)`` (``(0, 0, 0)`` in 3-D) as missing.
+    pattern
+        Glob pattern selecting files of a folder, e.g. ``"*.h5"`` or ``"**/*.slp"``.
+        DeepLabCut may save the same predictions as ``.h5`` and ``.csv``: read one of them.
+
+    Returns
+    -------
+    Recordings
+        One recording ``(T, F)`` per individual per file, features from
+        :func:`~bams.features.egocentric_features` (allocentric centre ``x``, ``y``; heading
+        cos/sin; ``{keypoint}_forward``, ``{keypoint}_left`` per keypoint; speed, forward and
+        lateral velocity, turning rate), whose four movement features are the actions. Group
+        id: the file's stem (its name if two files share a stem); recording id
+        ``"{group}/{individual}"``. 3-D poses (Anipose) are rotated about the vertical ``z``
+        axis only: x-y give the features above and each keypoint's ``z`` is added unchanged
+        as ``{keypoint}_height`` (so this assumes ``z`` is vertical, as after Anipose's axis
+        alignment).
+
+    Raises
+    ------
+    ImportError
+        If movement or sleap-io is not installed.
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If a file is readable by no format or by several (pass ``source_software``), if a
+        frame rate is missing or disagrees, if files have different keypoints, or if
+        ``origin`` or ``heading`` name unknown keypoints; every problem at once.
+
+    Examples
+    --------
+    >>> data = load_poses("videos/", source_software="DeepLabCut", frame_rate=30)  # doctest: +SKIP
+    >>> data.ids[:2]  # doctest: +SKIP
+    ['mouse1DLC_resnet50/individual_0', 'mouse2DLC_resnet50/individual_0']
+    """
+    path = Path(path)
+    fmt = None if source_software is None else get_format(source_software)
+    _check_arguments(confidence_threshold, frame_rate)
+    import_movement("movement")  # a clear ImportError before anything else
+    files = _list_files(path, pattern, fmt)
+
+    problems: list[str] = []
+    loaded: list[tuple[Path, PoseTracks]] = []
+    skipped: list[str] = []
+    for file in files:
+        try:
+            chosen = check_format(file, fmt) if fmt is not None else detect_format(file)
+        except AmbiguousFormatError as err:
+            problems.append(str(err))
+            continue
+        except ValueError as err:  # no format accepts the file
+            if not path.is_dir():
+                problems.append(str(err))
+            skipped.append(file.name)
+            continue
+        try:
+            loaded.append((file, chosen.read(file)))
+        except (ValueError, OSError, KeyError) as err:
+            problems.append(f"{file.name}: Expected a readable {chosen.name} file, but got {err}")
+    if skipped and path.is_dir():
+        warnings.warn(f"Skipped files no pose format reads: {skipped}.", UserWarning, stacklevel=2)
+    if not loaded and not problems:
+        problems.append(
+            f"Expected pose files in {str(path)!r}, but none of {len(files)} files "
+            f"{'matching ' + repr(pattern) + ' ' if pattern else ''}is readable."
+        )
+    rate = _common_frame_rate(loaded, frame_rate, problems)
+    keypoints = _common_keypoints(loaded, problems)
+    if keypoints:
+        _check_keypoint_choice(keypoints, origin, heading, problems)
+    if problems:
+        raise ValueError("Could not load poses:\n- " + "\n- ".join(problems))
+    heading = heading or _default_heading(keypoints)
+
+    sequences, ids, groups, names, actions = [], [], [], [], []
+    for (file, tracks), group in zip(loaded, _group_ids([f for f, _ in loaded], path), strict=True):
+        order = [tracks.keypoints.index(k) for k in keypoints]
+        position = _mask(tracks, confidence_threshold, zero_is_missing)[:, :, order]
+        for i, individual in enumerate(tracks.individuals):
+            if np.isnan(position[:, i]).all():
+                warnings.warn(
+                    f"Skipped {individual!r} of {file.name}: no keypoint observed.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                continue
+            values, names, actions = _features(position[:, i], keypoints, rate, origin, heading)
+            sequences.append(values)
+            ids.append(f"{group}/{individual}")
+            groups.append(group)
+    recordings = Recordings(
+        sequences,
+        feature_names=names,
+        actions=actions,
+        frame_rate=rate,
+        ids=ids,
+        groups=groups,
+    )
+    recordings.source = str(path)
+    return recordings
+
+
+def _check_arguments(confidence_threshold, frame_rate) -> None:
+    problems = []
+    if confidence_threshold is not None and not (
+        isinstance(confidence_threshold, Real) and np.isfinite(confidence_threshold)
+    ):
+        problems.append(
+            f"Expected confidence_threshold to be a number or None, but got "
+            f"{confidence_threshold!r}."
+        )
+    if frame_rate is not None and not (
+        isinstance(frame_rate, Real) and np.isfinite(frame_rate) and frame_rate > 0
+    ):
+        problems.append(f"Expected a positive frame_rate or None, but got {frame_rate!r}.")
+    if problems:
+        raise ValueError(" ".join(problems))
+
+
+def _list_files(path: Path, pattern: str | None, fmt: PoseFormat | None) -> list[Path]:
+    """The file itself, or the folder's files with a suffix of ``fmt`` (or of any format)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"Expected a pose file or a folder of them, but {str(path)!r} does not exist."
+        )
+    formats = [fmt] if fmt is not None else list(POSE_FORMATS.values())
+    suffixes = {s for f in formats for s in f.suffixes}
+    candidates = path.glob(pattern) if pattern else path.iterdir()
+    files = sorted(p for p in candidates if p.is_file() and p.suffix in suffixes)
+    if not files:
+        raise ValueError(
+            f"Expected pose files ({', '.join(sorted(suffixes))}) in {str(path)!r}"
+            f"{' matching ' + repr(pattern) if pattern else ''}, but found none."
+        )
+    return files
+
+
+def _common_frame_rate(
+    loaded: list[tuple[Path, PoseTracks]], frame_rate: float | None, problems: list[str]
+) -> float:
+    rates, unknown = {}, []
+    for file, tracks in loaded:
+        if tracks.frame_rate is None and frame_rate is None:
+            unknown.append(file.name)
+        elif tracks.frame_rate is None:
+            rates[file.name] = float(frame_rate)
+        elif frame_rate is not None and not np.isclose(tracks.frame_rate, frame_rate):
+            problems.append(
+                f"{file.name}: Expected frame_rate to match the file's {tracks.frame_rate:g} "
+                f"frames per second, but got {frame_rate:g}; leave frame_rate unset."
+            )
+        else:
+            rates[file.name] = tracks.frame_rate
+    if unknown:
+        problems.append(
+            f"Expected a frame_rate for files that store none ({', '.join(unknown)}), but got "
+            "None; pass frame_rate (--fps on the command line)."
+        )
+    if len({round(r, 6) for r in rates.values()}) > 1:
+        problems.append(f"Expected one frame rate for all files, but got {rates}.")
+    return next(iter(rates.values()), float("nan"))
+
+
+def _common_keypoints(loaded: list[tuple[Path, PoseTracks]], problems: list[str]) -> list[str]:
+    """The first file's keypoints and dimensionality, which every file must share."""
+    if not loaded:
+        return []
+    first, reference = loaded[0]
+    keypoints, n_dims = reference.keypoints, reference.position.shape[-1]
+    if len(set(keypoints)) != len(keypoints):
+        problems.append(f"{first.name}: Expected unique keypoint names, but got {keypoints}.")
+    for file, tracks in loaded[1:]:
+        if sorted(tracks.keypoints) != sorted(keypoints):
+            problems.append(
+                f"{file.name}: Expected the keypoints {keypoints} of {first.name}, "
+                f"but got {tracks.keypoints}."
+            )
+        if tracks.position.shape[-1] != n_dims:
+            problems.append(
+                f"{file.name}: Expected {n_dims}-D poses like {first.name}, "
+                f"but got {tracks.position.shape[-1]}-D."
+            )
+    return list(keypoints)
+
+
+def _check_keypoint_choice(keypoints, origin, heading, problems: list[str]) -> None:
+    if isinstance(origin, str):
+        problems.append(f"Expected origin as a list of keypoint names, but got {origin!r}.")
+        origin = [origin]
+    if heading is not None and (isinstance(heading, str) or len(heading) != 2):
+        problems.append(f"Expected heading as (back, front) keypoints, but got {heading!r}.")
+        return
+    chosen = list(origin or []) + list(heading or [])
+    unknown = sorted(set(chosen) - set(keypoints))
+    if unknown:
+        problems.append(
+            f"Expected origin and heading keypoints among {keypoints}, but got unknown {unknown}."
+        )
+
+
+def _default_heading(keypoints: list[str]) -> tuple[str, str]:
+    """``(back, front)`` found by name, else the generic last -> first keypoint (warned)."""
+    normalized = {re.sub(r"[\s_\-]", "", k.lower()): k for k in keypoints}
+    back = next((normalized[n] for n in BACK_NAMES if n in normalized), None)
+    front = next((normalized[n] for n in FRONT_NAMES if n in normalized), None)
+    if back is None or front is None or back == front:
+        back, front = keypoints[-1], keypoints[0]
+        warnings.warn(
+            f"No keypoints named like a tail base and a nose among {keypoints}; the heading "
+            f"points from {back!r} to {front!r} (last to first). Pass heading=(back, front).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return back, front
+
+
+def _group_ids(files: list[Path], root: Path) -> list[str]:
+    """Each file's stem, or its path relative to the folder where two files share a stem."""
+    stems = [f.stem for f in files]
+    return [
+        (f.relative_to(root).as_posix() if root.is_dir() else f.name)
+        if stems.count(f.stem) > 1
+        else f.stem
+        for f in files
+    ]
+
+
+def _mask(tracks: PoseTracks, threshold: float | None, zero_is_missing: bool) -> np.ndarray:
+    """``(T, I, K, D)`` positions with low-confidence and lost keypoints set to NaN."""
+    position = tracks.position.copy()
+    missing = np.isnan(position).any(axis=-1)
+    if zero_is_missing:
+        missing |= (position == 0).all(axis=-1)
+    if threshold is not None:
+        with np.errstate(invalid="ignore"):
+            missing |= tracks.confidence < threshold  # NaN confidence compares False: kept
+    position[missing] = np.nan
+    return position
+
+
+def _features(
+    keypoints: np.ndarray,
+    names: list[str],
+    frame_rate: float,
+    origin: Sequence[str] | None,
+    heading: tuple[str, str],
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Egocentric features ``(T, F)`` of one individual's ``(T, K, D)`` keypoints."""
+    features = egocentric_features(
+        keypoints[..., :2],
+        names,
+        frame_rate=frame_rate,
+        origin=origin,
+        heading=heading,
+        zero_is_missing=False,  # already applied, in every dimension
+    )
+    if keypoints.shape[-1] == 2:
+        return features.values, features.names, features.actions
+    height = keypoints[..., 2].astype(np.float32)
+    return (
+        np.concatenate([features.values, height], axis=1),
+        features.names + [f"{name}_height" for name in names],
+        features.actions,
+    )
