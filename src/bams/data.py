@@ -45,7 +45,7 @@ class Recordings:
         every train/test split, and can be aggregated, e.g. the animals of one video).
     frame_labels
         Optional ``{name: [array of shape (T_i,), ...]}``, one array per recording. Float labels
-        may use NaN for unlabeled frames.
+        may use NaN and text labels ``""`` for unlabeled frames.
     sequence_labels
         Optional ``{name: array of shape (n_recordings,)}``.
 

@@ -90,6 +90,17 @@ def test_rows_with_nan_features_are_dropped(rng):
     assert rows[0]["n_train"] == 190
 
 
+def test_empty_text_labels_are_unlabelled(rng):
+    labels, good, _ = frames_task(rng)
+    text = [np.where(y == 1, "turn", "crawl") for y in labels]
+    text[0][:10] = ""
+    text[5][:4] = ""
+    task = Task("state", "frame", "classification", text)
+    rows = evaluate_readouts({"good": good}, [task], [Split(np.arange(4), np.arange(4, 8), 0)])
+    assert (rows[0]["n_train"], rows[0]["n_test"]) == (190, 196)
+    assert rows[0]["f1_macro"] > 0.95
+
+
 def test_single_class_training_part_is_skipped(rng):
     labels = [np.zeros(20, int)] * 2 + [np.ones(20, int)] * 2
     task = Task("b", "frame", "classification", labels)

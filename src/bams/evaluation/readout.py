@@ -123,7 +123,8 @@ def evaluate_readouts(
     Parameters
     ----------
     representations
-        ``{name: [(T_i, D) array per recording]}``; rows with NaN are dropped.
+        ``{name: [(T_i, D) array per recording]}``; rows with NaN are dropped, and so are
+        unlabeled frames (NaN float labels, empty text labels).
     tasks
         What to predict (see :func:`bams.evaluation.tasks.tasks_from`).
     splits
@@ -229,6 +230,8 @@ def _frames(features, labels, recordings, limit: int, seed: int):
         keep = np.isfinite(x).all(axis=1)
         if y.dtype.kind == "f":
             keep &= ~np.isnan(y)
+        elif y.dtype.kind == "U":
+            keep &= y != ""  # empty text: unlabeled
         xs.append(x[keep])
         ys.append(y[keep])
         owners.append(np.full(int(keep.sum()), r))
