@@ -154,6 +154,32 @@ def report(
     typer.echo(f"Report written to {_or_exit(write_report, run_dir, recordings)}")
 
 
+@app.command()
+def poses(
+    path: Annotated[Path, typer.Argument(help="A pose file or a folder of them.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
+    software: Annotated[
+        str | None,
+        typer.Option(help="DeepLabCut, SLEAP, LightningPose, Anipose or NWB (default: detect)."),
+    ] = None,
+    fps: Annotated[float | None, typer.Option(help="Frame rate of files that store none.")] = None,
+    confidence: Annotated[
+        float, typer.Option(help="Keypoints below this confidence become missing.")
+    ] = 0.5,
+    pattern: Annotated[str | None, typer.Option(help="Glob of files in a folder.")] = None,
+) -> None:
+    """Convert pose files into a recordings file of egocentric features for `bams train`."""
+    from bams.io.poses import load_poses
+
+    options = {"source_software": software, "frame_rate": fps, "pattern": pattern}
+    try:
+        data = _or_exit(load_poses, path, confidence_threshold=confidence, **options)
+    except ImportError as err:
+        typer.secho(f"Error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from err
+    typer.echo(f"{data} saved to {data.save(output)}")
+
+
 @simulate_app.command("synthetic")
 def simulate_synthetic(
     output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
@@ -210,3 +236,38 @@ def mabe_score(
     Console().print(table)
     if output is not None:
         typer.echo(f"Scores of every alpha saved to {save_scores_csv(scores, output)}")
+
+
+@mabe_app.command("run")
+def mabe_run(
+    data: Annotated[Path, typer.Option(help="Folder with the MABe files (e.g. mouse_triplet_*).")],
+    output_dir: Annotated[Path, typer.Option(help="Where everything is written.")] = Path(
+        "runs/mabe"
+    ),
+    species: Annotated[str, typer.Option(help="mouse or fly.")] = "mouse",
+    epochs: Annotated[int | None, typer.Option(help="Training epochs (default 500).")] = None,
+    social: Annotated[bool, typer.Option(help="Include social features.")] = True,
+    set_: SetOption = None,
+) -> None:
+    """Features -> BAMS on all clips -> submission.npy -> scores (when labels and split exist)."""
+    from bams.pipelines.mabe import run_mabe
+
+    options = {"species": species, "epochs": epochs, "social": social}
+    result = _or_exit(run_mabe, data, output_dir, overrides=list(set_ or []), **options)
+    if result.scores:
+        _print_mabe_scores(result.scores)
+        typer.echo(f"Scores of every alpha saved to {result.scores_csv}")
+    typer.echo(f"Submission written to {result.submission}")
+
+
+def _print_mabe_scores(scores) -> None:
+    """Print the reported (alpha = 1) MABe scores as a table."""
+    from rich.table import Column, Table
+
+    columns = ("type", "private", "public", "seed mean", "clip mean")
+    table = Table(Column("task", no_wrap=True), *columns, title="MABe 2022 scores (alpha = 1)")
+    table.caption = "Discrete tasks: F1 (higher is better); the others: MSE (lower is better)."
+    for s in (s for s in scores if s.reported):
+        numbers = (s.private_score, s.public_score, s.single_seed_score, s.pooled_score)
+        table.add_row(s.task, s.task_type, *("" if n is None else f"{n:.4f}" for n in numbers))
+    Console().print(table)

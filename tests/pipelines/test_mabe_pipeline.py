@@ -1,0 +1,173 @@
+import hashlib
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bams.cli import app
+from bams.data import Recordings
+from bams.io.mabe import load_submission, validate_submission
+from bams.pipelines.mabe import find_mabe_files, mabe_config, mabe_recordings
+from bams.sim.mabe_like import MOUSE_TASKS, make_mouse_triplets
+
+N_FRAMES = 240
+# The tiny model of tests/conftest.py, as `bams train -s` overrides.
+TINY_OVERRIDES = [
+    "model.encoders={short_term: {channels: [8, 8], dilation_base: 2, warmup: 4}, "
+    "long_term: {channels: [8, 8], dilation_base: 4, warmup: 8, bootstrap_max_offset: null}}",
+    "model.hoa_bins=8",
+    "model.hoa_window=5",
+    "model.hoa_warmup=4",
+    "model.predictor_hidden=[16]",
+    "train.window_length=64",
+    "train.batch_size=4",
+    "train.max_steps=3",
+    "train.bootstrap_pairs=8",
+    "train.accelerator=cpu",
+    "train.logger=none",
+    "embed.inference_precision='32'",
+]
+
+
+@pytest.fixture(scope="module")
+def files():
+    """8 clips of 3 mice: NaN and (0, 0) keypoints, identity swaps in half of the clips."""
+    return make_mouse_triplets(8, n_frames=N_FRAMES, seed=0, swap_fraction=0.5)
+
+
+@pytest.fixture(scope="module")
+def cli_run(files, tmp_path_factory):
+    """`bams mabe run` on the files, once for the module."""
+    data_dir = tmp_path_factory.mktemp("mabe_data")
+    paths = files.save(data_dir)
+    digests = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in paths.items()}
+    out = tmp_path_factory.mktemp("mabe_out")
+    args = ["mabe", "run", "--data", str(data_dir), "--output-dir", str(out), "--epochs", "1"]
+    for item in TINY_OVERRIDES:
+        args += ["-s", item]
+    result = CliRunner().invoke(app, args)
+    return result, out, paths, digests
+
+
+def test_recordings_one_per_animal_with_clip_labels(files):
+    data = mabe_recordings([files.train, files.test], "mouse")
+    train_clips, test_clips = list(files.train["sequences"]), list(files.test["sequences"])
+    assert len(data) == 3 * 8 and data.frame_rate == 30.0
+    assert data.ids[:3] == [f"{train_clips[0]}/{a}" for a in range(3)]
+    assert data.groups[::3] == train_clips + test_clips
+    assert set(data.sequence_labels) == {"experiment_day", "strain", "lights"}
+    assert set(data.frame_labels) == set(MOUSE_TASKS) - set(data.sequence_labels)
+    annotations = files.train["sequences"][train_clips[0]]["annotations"]
+    for a in range(3):  # every animal of a clip carries the clip's annotations
+        np.testing.assert_array_equal(
+            data.frame_labels["close"][a], annotations[MOUSE_TASKS.index("close")]
+        )
+    assert data.sequence_labels["strain"][0] == annotations[MOUSE_TASKS.index("strain"), 0]
+    n_train = 3 * len(train_clips)
+    assert np.isnan(data.sequence_labels["lights"][n_train:]).all()  # test clips: unlabelled
+    assert np.isnan(data.frame_labels["chases"][n_train]).all()
+    assert data.actions == [
+        "head_speed",
+        "body_speed",
+        "head_turning_rate",
+        "body_turning_rate",
+        "spine_length_rate",
+    ]
+    assert mabe_recordings(files.test, social=False, labels=False).n_features == 40
+
+
+def test_fly_padding_is_dropped(rng):
+    sequences = {}
+    for clip, present in (("a", 9), ("b", 11)):
+        kp = rng.normal(size=(30, 11, 24, 2)) + rng.uniform(-20, 20, size=(1, 11, 1, 2))
+        kp[:, present:] = np.nan
+        sequences[clip] = {"keypoints": kp, "annotations": np.zeros((2, 30))}
+    data = mabe_recordings({"vocabulary": ["x", "y"], "sequences": sequences}, "fly")
+    assert len(data) == 20 and data.ids[9] == "b/0" and data.frame_rate == 150.0
+    assert data.groups.count("a") == 9
+
+
+def test_recordings_errors(files):
+    with pytest.raises(ValueError, match=r"Expected each clip once, but \["):
+        mabe_recordings([files.test, files.test])
+    content = {
+        "vocabulary": ["strain"],
+        "sequences": {
+            "c": {
+                "keypoints": files.test["sequences"][next(iter(files.test["sequences"]))][
+                    "keypoints"
+                ],
+                "annotations": np.r_[np.zeros(100), np.ones(N_FRAMES - 100)][None],
+            }
+        },
+    }
+    with pytest.raises(ValueError, match="Expected sequence-level task 'strain' to be constant"):
+        mabe_recordings(content)
+    with pytest.raises(ValueError, match=r"Expected a species among \['fly', 'mouse'\]"):
+        mabe_recordings(files.test, "cat")
+
+
+def test_find_files_names_what_is_expected(tmp_path, files):
+    with pytest.raises(FileNotFoundError, match="Expected mouse_triplet_train.npy and mouse_"):
+        find_mabe_files(tmp_path)
+    files.save(tmp_path)
+    (tmp_path / "mouse_triplet_test.npy").unlink()
+    with pytest.raises(
+        FileNotFoundError, match=r"but mouse_triplet_test.npy is missing; the folder holds \["
+    ):
+        find_mabe_files(tmp_path)
+    with pytest.raises(FileNotFoundError, match="Expected fly_group_train.npy and fly_group_"):
+        find_mabe_files(tmp_path, "fly")
+    paths = files.save(tmp_path)
+    found = find_mabe_files(tmp_path)
+    assert (found.train, found.test, found.labels, found.split) == (
+        paths["train"],
+        paths["test"],
+        paths["labels"],
+        paths["split"],
+    )
+    (tmp_path / "mouse_triplet_split.npy").rename(tmp_path / "other_split.json")
+    (tmp_path / "x_split.npy").write_bytes(b"")
+    with pytest.raises(ValueError, match="Expected at most one split file"):
+        find_mabe_files(tmp_path)
+
+
+def test_config_defaults_follow_the_paper():
+    config = mabe_config("mouse")
+    assert (config.train.batch_size, config.train.window_length, config.train.epochs) == (
+        32,
+        1800,
+        500,
+    )
+    assert config.model.encoders["long_term"].channels == [64, 64, 64, 32, 32]
+    assert mabe_config("fly", epochs=2).train.window_length == 4500
+
+
+def test_cli_run_writes_a_valid_scored_submission(cli_run, files):
+    result, out, _, _ = cli_run
+    assert result.exit_code == 0, result.output
+    assert "MABe 2022 scores" in result.output and "Submission written to" in result.output
+    test_clips = list(files.test["sequences"])
+    submission = load_submission(out / "submission.npy")
+    validate_submission(submission, dict.fromkeys(test_clips, N_FRAMES), max_dims=128)
+    assert list(submission["frame_number_map"]) == test_clips  # the test file's order
+    assert submission["frame_number_map"][test_clips[1]] == (N_FRAMES, 2 * N_FRAMES)
+    assert submission["embeddings"].shape == (N_FRAMES * len(test_clips), 2 * (8 + 8))
+
+
+def test_cli_run_outputs(cli_run):
+    _, out, paths, digests = cli_run
+    assert {p.name for p in out.iterdir()} >= {"features.npz", "bams", "submission.npy"}
+    assert (out / "bams" / "model.pt").is_file() and (out / "bams" / "config.yaml").is_file()
+    features = Recordings.load(out / "features.npz")
+    assert len(features) == 24 and features.n_features == 58
+    scores = (out / "scores.csv").read_text().splitlines()
+    assert len(scores) == 1 + 13 * 5  # header, 13 tasks x 5 alphas
+    for key, path in paths.items():  # inputs untouched
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digests[key]
+
+
+def test_cli_run_reports_missing_files(tmp_path):
+    result = CliRunner().invoke(app, ["mabe", "run", "--data", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "Expected mouse_triplet_train.npy and mouse_triplet_test.npy" in result.output
