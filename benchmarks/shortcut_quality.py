@@ -22,22 +22,27 @@ from bams.evaluation import evaluate_readouts, make_splits, summarize, tasks_fro
 from bams.evaluation.representations import bams_latents
 from bams.sim.synthetic import make_synthetic
 
-FRACTIONS = (0.25, 1.0)
 PRECISIONS = ("32", "bf16")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=FULL.max_steps)
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        default=[f"0.25:{FULL.max_steps}", f"1.0:{FULL.max_steps}", f"1.0:{FULL.max_steps // 2}"],
+        help="hoa_frame_fraction:steps pairs (the last one takes about as long as the first)",
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     args = parser.parse_args()
+    variants = [(float(v.split(":")[0]), int(v.split(":")[1])) for v in args.variants]
     scores = defaultdict(list)  # (fraction, precision, representation, label) -> per seed
     for seed in args.seeds:
         data = make_synthetic(FULL.n_recordings, FULL.n_frames, seed=seed)
-        for fraction in FRACTIONS:
+        for fraction, steps in variants:
             start = time.perf_counter()
             model = BAMS(
-                max_steps=args.steps,
+                max_steps=steps,
                 window_length=FULL.window_length,
                 hoa_frame_fraction=fraction,
                 lr_decay_at=LR_DECAY_AT,
@@ -52,15 +57,17 @@ def main() -> None:
                 reps = bams_latents(model.transform(data))
                 for r in summarize(evaluate_readouts(reps, tasks_from(data), splits)):
                     if r["protocol"] in ("frame", "per_frame"):
-                        scores[(fraction, precision, r["method"], r["task"])].append(r["score"])
+                        key = (f"{fraction}x{steps}", precision, r["method"], r["task"])
+                        scores[key].append(r["score"])
             print(
-                f"seed {seed}: trained with hoa_frame_fraction={fraction} in {seconds:.0f} s",
+                f"seed {seed}: hoa_frame_fraction={fraction}, {steps} steps: {seconds:.0f} s",
                 flush=True,
             )
-    combos = [(f, p) for f in FRACTIONS for p in PRECISIONS]
+    combos = [(f"{f}x{n}", p) for f, n in variants for p in PRECISIONS]
     tasks = list(dict.fromkeys(key[2:] for key in scores))
     print(
-        f"{'representation':14}{'label':7}" + "".join(f"{f'frac {f} / {p}':>22}" for f, p in combos)
+        f"{'representation':14}{'label':7}"
+        + "".join(f"{f'{f} steps / {p}':>22}" for f, p in combos)
     )
     for rep, label in tasks:
         cells = []
