@@ -1,0 +1,314 @@
+"""Parametric 12-DoF quadruped models: two morphology presets and an MJCF builder.
+
+The two presets follow the published Unitree A1 and Aliengo descriptions (masses, trunk size,
+hip positions, link lengths, foot radius). Collision uses only boxes, capsules and spheres, so
+the package ships no mesh assets and the morphology is a knob: every number below can be changed
+in a :class:`Morphology`.
+
+Coordinates: x forward, y left, z up. Legs are ordered FR, FL, RR, RL and each has a hip
+abduction joint (about x), a thigh joint and a calf joint (both about y); a positive thigh angle
+swings the foot backward and the knee bends backward (negative calf angle).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+LEGS = ("FR", "FL", "RR", "RL")
+JOINTS = ("hip", "thigh", "calf")
+# Sign of each leg along x (front +1) and y (left +1).
+LEG_FORE = np.array([1.0, 1.0, -1.0, -1.0])
+LEG_SIDE = np.array([-1.0, 1.0, -1.0, 1.0])
+
+
+@dataclass(frozen=True)
+class Morphology:
+    """Dimensions, masses and actuator settings of a quadruped.
+
+    Parameters
+    ----------
+    name
+        Robot type label, e.g. ``"a1"``.
+    trunk_mass
+        Nominal trunk mass (kg); a trajectory scales it by 0.8-1.2.
+    trunk_half_size
+        Trunk box half-sizes ``(x, y, z)`` in m.
+    hip_position
+        ``(x, y)`` of the front-left hip joint relative to the trunk centre (m); the other hips
+        mirror it.
+    thigh_offset
+        Lateral distance from the hip abduction joint to the thigh joint (m).
+    thigh_length, calf_length
+        Link lengths (m); the foot centre is at the end of the calf.
+    hip_mass, thigh_mass, calf_mass
+        Link masses (kg), per leg.
+    foot_radius
+        Foot sphere radius (m).
+    torque_limit
+        Actuator force limit of every joint (N m).
+    kp
+        Position gain of the joint actuators (N m / rad); the damping is ``kp / 40``.
+    """
+
+    name: str
+    trunk_mass: float
+    trunk_half_size: tuple[float, float, float]
+    hip_position: tuple[float, float]
+    thigh_offset: float
+    thigh_length: float
+    calf_length: float
+    hip_mass: float
+    thigh_mass: float
+    calf_mass: float
+    foot_radius: float
+    torque_limit: float
+    kp: float
+
+    @property
+    def leg_mass(self) -> float:
+        """Mass of one leg (kg)."""
+        return self.hip_mass + self.thigh_mass + self.calf_mass
+
+    @property
+    def total_mass(self) -> float:
+        """Nominal total mass (kg): trunk and four legs."""
+        return self.trunk_mass + 4 * self.leg_mass
+
+    @property
+    def leg_length(self) -> float:
+        """Thigh plus calf length (m)."""
+        return self.thigh_length + self.calf_length
+
+    @property
+    def nominal_height(self) -> float:
+        """Standing height of the trunk centre above the ground, 0.7 leg lengths (m)."""
+        return 0.7 * self.leg_length
+
+    @property
+    def hip_offsets(self) -> np.ndarray:
+        """Hip joint positions in the trunk frame, shape ``(4, 3)``, legs FR, FL, RR, RL."""
+        x, y = self.hip_position
+        return np.stack([LEG_FORE * x, LEG_SIDE * y, np.zeros(4)], axis=1)
+
+    def with_trunk_mass(self, trunk_mass: float) -> Morphology:
+        """Return a copy with another trunk mass."""
+        return dataclasses.replace(self, trunk_mass=float(trunk_mass))
+
+
+PRESETS: dict[str, Morphology] = {
+    "a1": Morphology(
+        name="a1",
+        trunk_mass=4.7,
+        trunk_half_size=(0.134, 0.097, 0.057),
+        hip_position=(0.183, 0.047),
+        thigh_offset=0.085,
+        thigh_length=0.20,
+        calf_length=0.20,
+        hip_mass=0.70,
+        thigh_mass=1.01,
+        calf_mass=0.23,
+        foot_radius=0.020,
+        torque_limit=33.5,
+        kp=80.0,
+    ),
+    "aliengo": Morphology(
+        name="aliengo",
+        trunk_mass=9.0,
+        trunk_half_size=(0.324, 0.075, 0.056),
+        hip_position=(0.240, 0.051),
+        thigh_offset=0.083,
+        thigh_length=0.25,
+        calf_length=0.25,
+        hip_mass=1.99,
+        thigh_mass=0.64,
+        calf_mass=0.27,
+        foot_radius=0.0265,
+        torque_limit=44.4,
+        kp=150.0,
+    ),
+}
+"""The two morphologies (robot types) of the dataset, by name."""
+
+
+def get_morphology(name: str) -> Morphology:
+    """Return the preset called ``name`` (``"a1"`` or ``"aliengo"``).
+
+    Raises
+    ------
+    ValueError
+        If there is no such preset.
+    """
+    if name not in PRESETS:
+        raise ValueError(f"Expected a robot type among {sorted(PRESETS)}, but got {name!r}.")
+    return PRESETS[name]
+
+
+def _fmt(*values: float) -> str:
+    return " ".join(f"{v:.6g}" for v in values)
+
+
+def _box_inertia(mass: float, half: tuple[float, float, float]) -> tuple[float, float, float]:
+    a, b, c = (2 * h for h in half)
+    return (mass * (b * b + c * c) / 12, mass * (a * a + c * c) / 12, mass * (a * a + b * b) / 12)
+
+
+def _rod_inertia(mass: float, length: float, radius: float) -> tuple[float, float, float]:
+    across = mass * (3 * radius**2 + length**2) / 12
+    return (across, across, mass * radius**2 / 2)
+
+
+def _leg_xml(m: Morphology, leg: int) -> str:
+    """MJCF of one leg (hip, thigh and calf bodies) attached to the trunk."""
+    name = LEGS[leg]
+    hx, hy, _ = m.hip_offsets[leg]
+    side = LEG_SIDE[leg]
+    l1, l2, r = m.thigh_length, m.calf_length, m.foot_radius
+    hip_inertia = _box_inertia(m.hip_mass, (0.04, 0.04, 0.04))
+    thigh_inertia = _rod_inertia(m.thigh_mass, l1, 0.03)
+    calf_inertia = _rod_inertia(m.calf_mass, l2, 0.015)
+    return f"""
+      <body name="{name}_hip" pos="{_fmt(hx, hy, 0)}">
+        <inertial pos="0 {side * 0.01:.4g} 0" mass="{m.hip_mass:.6g}"
+          diaginertia="{_fmt(*hip_inertia)}"/>
+        <joint name="{name}_hip_joint" axis="1 0 0"/>
+        <geom class="link" type="cylinder" size="0.045 0.025" zaxis="0 1 0"/>
+        <body name="{name}_thigh" pos="{_fmt(0, side * m.thigh_offset, 0)}">
+          <inertial pos="{_fmt(0, 0, -l1 / 2)}" mass="{m.thigh_mass:.6g}"
+            diaginertia="{_fmt(*thigh_inertia)}"/>
+          <joint name="{name}_thigh_joint" axis="0 1 0"/>
+          <geom class="visual" type="capsule" size="0.022"
+            fromto="{_fmt(0, 0, 0, 0, 0, -l1)}"/>
+          <body name="{name}_calf" pos="{_fmt(0, 0, -l1)}">
+            <inertial pos="{_fmt(0, 0, -l2 / 2)}" mass="{m.calf_mass:.6g}"
+              diaginertia="{_fmt(*calf_inertia)}"/>
+            <joint name="{name}_calf_joint" axis="0 1 0"/>
+            <geom class="link" type="capsule" size="0.012"
+              fromto="{_fmt(0, 0, 0, 0, 0, -(l2 - r))}"/>
+            <geom name="{name}_foot" class="foot" type="sphere" size="{r:.6g}"
+              pos="{_fmt(0, 0, -l2)}"/>
+            <site name="{name}_foot" pos="{_fmt(0, 0, -l2)}" size="0.005"/>
+          </body>
+        </body>
+      </body>"""
+
+
+def model_xml(
+    morphology: Morphology,
+    hfield_shape: tuple[int, int] = (101, 751),
+    hfield_size: tuple[float, float, float, float] = (15.0, 2.0, 1.0, 0.2),
+    hfield_pos: tuple[float, float, float] = (15.0, 0.0, 0.0),
+) -> str:
+    """MJCF text of the robot on a heightfield terrain (heights are written after compiling).
+
+    Parameters
+    ----------
+    morphology
+        The robot; its ``trunk_mass`` is used as is.
+    hfield_shape
+        ``(nrow, ncol)`` of the heightfield: rows along y, columns along x.
+    hfield_size
+        MuJoCo heightfield size ``(half length x, half width y, elevation range, base depth)``.
+    hfield_pos
+        Position of the heightfield's centre (its lowest elevation is at this z).
+
+    Returns
+    -------
+    str
+        The model; the free joint is first, then the 12 leg joints in the order FR, FL, RR, RL
+        x (hip, thigh, calf), then 12 position actuators in the same order.
+    """
+    m = morphology
+    trunk_inertia = _box_inertia(m.trunk_mass, m.trunk_half_size)
+    legs = "".join(_leg_xml(m, i) for i in range(4))
+    kv = m.kp / 40.0
+    actuators = "\n".join(
+        f'    <position name="{leg}_{joint}" joint="{leg}_{joint}_joint" kp="{m.kp:.6g}" '
+        f'kv="{kv:.6g}" forcerange="{_fmt(-m.torque_limit, m.torque_limit)}"/>'
+        for leg in LEGS
+        for joint in JOINTS
+    )
+    nrow, ncol = hfield_shape
+    z0 = m.nominal_height + 0.05
+    return f"""<mujoco model="quadruped_{m.name}">
+  <compiler angle="radian" autolimits="true"/>
+  <option timestep="0.005" integrator="implicitfast"/>
+  <visual><global offwidth="640" offheight="480"/><quality shadowsize="2048"/></visual>
+  <asset>
+    <texture name="grid" type="2d" builtin="checker" rgb1="0.55 0.6 0.65" rgb2="0.45 0.5 0.55"
+      width="300" height="300"/>
+    <material name="ground" texture="grid" texrepeat="30 4" texuniform="false"/>
+    <texture name="sky" type="skybox" builtin="gradient" rgb1="0.7 0.8 0.95" rgb2="0.2 0.3 0.4"
+      width="64" height="64"/>
+    <hfield name="terrain" nrow="{nrow}" ncol="{ncol}" size="{_fmt(*hfield_size)}"/>
+  </asset>
+  <default>
+    <joint armature="0.01" damping="0.1"/>
+    <geom contype="2" conaffinity="1" friction="1.0 0.02 0.01" rgba="0.25 0.25 0.3 1"/>
+    <default class="link"><geom rgba="0.3 0.3 0.35 1"/></default>
+    <default class="visual"><geom contype="0" conaffinity="0" rgba="0.35 0.35 0.4 1"/></default>
+    <default class="foot"><geom rgba="0.1 0.1 0.1 1"/></default>
+  </default>
+  <worldbody>
+    <light pos="0 0 6" dir="0 0 -1" directional="true"/>
+    <geom name="terrain" type="hfield" hfield="terrain" pos="{_fmt(*hfield_pos)}"
+      contype="1" conaffinity="2" material="ground"/>
+    <body name="trunk" pos="{_fmt(1.0, 0, z0)}">
+      <camera name="track" mode="trackcom" pos="-0.6 -1.6 0.7" xyaxes="0.94 -0.34 0 0.15 0.4 0.9"/>
+      <freejoint name="root"/>
+      <inertial pos="0 0 0" mass="{m.trunk_mass:.6g}" diaginertia="{_fmt(*trunk_inertia)}"/>
+      <geom name="trunk" type="box" size="{_fmt(*m.trunk_half_size)}" rgba="0.8 0.55 0.2 1"/>
+{legs}
+    </body>
+  </worldbody>
+  <actuator>
+{actuators}
+  </actuator>
+</mujoco>
+"""
+
+
+def build_model(morphology: Morphology, terrain=None):
+    """Compile the robot (and the terrain's heights, when given) into a ``mujoco.MjModel``.
+
+    Parameters
+    ----------
+    morphology
+        The robot.
+    terrain
+        A :class:`bams.sim.quadrupeds.terrain.Terrain`; ``None`` gives flat ground.
+
+    Returns
+    -------
+    mujoco.MjModel
+        The compiled model with the terrain heights written into ``hfield_data``.
+
+    Examples
+    --------
+    >>> model = build_model(PRESETS["a1"])  # doctest: +SKIP
+    >>> round(float(model.body_mass.sum()), 2)  # doctest: +SKIP
+    12.46
+    """
+    import mujoco
+
+    if terrain is None:
+        from bams.sim.quadrupeds.terrain import flat_terrain
+
+        terrain = flat_terrain()
+    heights = terrain.heights
+    low = float(heights.min())
+    span = max(float(heights.max()) - low, 0.01)
+    nrow, ncol = heights.shape
+    half_x = (ncol - 1) * terrain.resolution / 2
+    half_y = (nrow - 1) * terrain.resolution / 2
+    xml = model_xml(
+        morphology,
+        hfield_shape=(nrow, ncol),
+        hfield_size=(half_x, half_y, span, 0.2),
+        hfield_pos=(terrain.x0 + half_x, terrain.y0 + half_y, low),
+    )
+    model = mujoco.MjModel.from_xml_string(xml)
+    model.hfield_data[:] = ((heights - low) / span).astype(np.float32).ravel()
+    return model
