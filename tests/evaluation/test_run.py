@@ -82,8 +82,16 @@ def test_evaluation_errors(trained_run, rng):
     unlabelled = Recordings(data.sequences, feature_names=data.feature_names, actions=data.actions)
     with pytest.raises(ValueError, match="Expected recordings with labels"):
         evaluate_run(run, unlabelled)
+    with pytest.raises(ValueError, match=r"Expected tasks among .* but got \['speed'\]"):
+        evaluate_run(run, data, EvaluationConfig(baselines=["raw"], tasks=["class", "speed"]))
     with pytest.raises(FileNotFoundError, match="run `bams evaluate` first"):
         load_summary(run.parent)
+
+
+def test_tasks_restrict_what_is_read_out(trained_run):
+    run, data = trained_run
+    config = EvaluationConfig(seeds=[0], baselines=["raw"], tasks=["state"], max_train_frames=500)
+    assert {r["task"] for r in evaluate_run(run, data, config)} == {"state"}
 
 
 def test_cli_evaluate_prints_the_table(trained_run):

@@ -59,6 +59,8 @@ class EvaluationConfig:
         Training frames per readout are subsampled to at most this many.
     cebra_iterations
         Training iterations of CEBRA-Time.
+    tasks
+        Labels to read out (default: every frame and sequence label of the data).
     """
 
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
@@ -69,6 +71,7 @@ class EvaluationConfig:
     ablations: bool = False
     max_train_frames: int = 20000
     cebra_iterations: int = 2000
+    tasks: list[str] | None = None
 
 
 def representations_for(
@@ -175,6 +178,14 @@ def evaluate_run(
             )
         data = Recordings.load(source)
     tasks = tasks_from(data)
+    if config.tasks is not None:
+        unknown = sorted(set(config.tasks) - {t.name for t in tasks})
+        if unknown:
+            raise ValueError(
+                f"Expected tasks among the data's labels {sorted(t.name for t in tasks)}, "
+                f"but got {unknown}."
+            )
+        tasks = [t for t in tasks if t.name in config.tasks]
     if not tasks:
         raise ValueError("Expected recordings with labels to read out, but got none.")
     start = time.perf_counter()
