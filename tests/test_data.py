@@ -476,3 +476,14 @@ def test_load_validates_content_like_the_constructor(tmp_path):
         Recordings.load(path)
     assert "Expected unique ids, but got duplicates ['r0']." in str(info.value)
     assert "Expected a positive frame_rate, but got 0.0." in str(info.value)
+
+
+def test_saved_files_get_the_permissions_of_normal_files(recordings, tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = recordings.save(tmp_path / "data.npz")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -132,13 +132,17 @@ def demo(
     output_dir: Annotated[Path, typer.Option(help="Where the demo writes its run.")] = Path(
         "runs/demo"
     ),
+    dataset: Annotated[
+        str, typer.Option(help="Data: 'quadrupeds' (simulated robots) or 'synthetic'.")
+    ] = "quadrupeds",
     quick: Annotated[bool, typer.Option(help="A tiny version that finishes in seconds.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of data and training.")] = 0,
+    workers: Annotated[int, typer.Option(help="Simulation processes.")] = 2,
 ) -> None:
-    """The main job: synthetic data -> train -> embed -> linear readout table."""
+    """The main job: simulated data -> train -> embed -> readouts against baselines -> report."""
     from bams.demo import run_demo
 
-    _or_exit(run_demo, output_dir, quick=quick, seed=seed)
+    _or_exit(run_demo, output_dir, dataset=dataset, quick=quick, seed=seed, workers=workers)
 
 
 @app.command()
@@ -192,6 +196,70 @@ def simulate_synthetic(
 
     data = _or_exit(make_synthetic, n, frames, seed=seed)
     typer.echo(f"{data} saved to {data.save(output)}")
+
+
+@simulate_app.command("quadrupeds")
+def simulate_quadrupeds(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
+    n: Annotated[int, typer.Option("-n", help="Number of trajectories kept.")] = 100,
+    workers: Annotated[int, typer.Option(help="Simulating processes.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    duration: Annotated[float, typer.Option(help="Recorded seconds per trajectory.")] = 20.0,
+    difficulty_max: Annotated[float, typer.Option(help="Largest terrain difficulty.")] = 1.0,
+    max_attempts: Annotated[
+        int | None, typer.Option(help="Attempts allowed (default 5 n + 20).")
+    ] = None,
+    render: Annotated[
+        Path | None, typer.Option(help="Also render the first trajectory to this .gif.")
+    ] = None,
+    render_seconds: Annotated[
+        float, typer.Option(help="Seconds of the trajectory rendered.", min=0.1)
+    ] = 6.0,
+) -> None:
+    """Quadrupeds walking over terrain (MuJoCo); only successful trajectories are kept.
+
+    Resumable: rerun the same command after an interruption.
+    """
+    from collections import Counter
+
+    from bams.sim.quadrupeds.dataset import KeepRateError, generate_quadrupeds, read_attempts
+    from bams.sim.quadrupeds.render import RenderError, render_trajectory
+
+    if render is not None and render.suffix.lower() != ".gif":
+        _fail(f"Expected a --render path ending in .gif, but got {str(render)!r}.", code=2)
+    options = {"seed": seed, "duration": duration, "difficulty": (0.0, difficulty_max)}
+    try:
+        data = _or_exit(
+            generate_quadrupeds,
+            n,
+            workers=workers,
+            output=output,
+            max_attempts=max_attempts,
+            progress=True,
+            **options,
+        )
+    except KeepRateError as err:
+        _fail(str(err), code=1)
+    table = read_attempts(output)
+    reasons = Counter(table["reason"][~table["success"]].tolist())
+    failed = ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items()))
+    typer.echo(
+        f"Kept {len(data)} of {len(table['index'])} attempts (failed: {failed or 'none'}); "
+        f"{data} saved to {output}"
+    )
+    if render is not None:
+        try:
+            short = {**options, "duration": min(duration, render_seconds)}
+            path = render_trajectory(int(data.ids[0][1:]), render, **short)
+        except RenderError as err:
+            _fail(str(err), code=1)
+        typer.echo(f"{data.ids[0]} rendered to {path}")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    """Print ``message`` as an error and exit with ``code``."""
+    typer.secho(f"Error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=code)
 
 
 def _or_exit(function, *args, **kwargs):
@@ -271,3 +339,21 @@ def _print_mabe_scores(scores) -> None:
         numbers = (s.private_score, s.public_score, s.single_seed_score, s.pooled_score)
         table.add_row(s.task, s.task_type, *("" if n is None else f"{n:.4f}" for n in numbers))
     Console().print(table)
+
+
+@simulate_app.command("bandit")
+def simulate_bandit_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
+    n: Annotated[int, typer.Option("-n", help="Number of individuals.")] = 50,
+    sessions: Annotated[int, typer.Option(help="Sessions per individual.")] = 4,
+    trials: Annotated[int, typer.Option(help="Trials per session.")] = 300,
+    arms: Annotated[int, typer.Option(help="Number of arms.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    rt: Annotated[bool, typer.Option("--rt/--no-rt", help="Add reaction times.")] = True,
+) -> None:
+    """Agents with known learning parameters and explore/exploit states play a shared bandit."""
+    from bams.sim.bandit import simulate_bandit
+
+    options = {"n_arms": arms, "seed": seed, "reaction_times": rt}
+    data = _or_exit(simulate_bandit, n, sessions, trials, **options)
+    typer.echo(f"{data} saved to {data.save(output)}")

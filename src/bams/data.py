@@ -300,6 +300,10 @@ def atomic_savez(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> P
     try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, **arrays)
+        # mkstemp makes the file private (0600); give it the permissions of a normal file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
