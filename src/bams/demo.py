@@ -112,7 +112,7 @@ def _quadruped_demo(
             n_trajectories=8,
             max_steps=4,
             seed=seed,
-            workers=workers,
+            workers=1,  # starting worker processes would take longer than the simulation
             duration=2.0,
             evaluation=EvaluationConfig(seeds=[seed], test_size=0.5, tasks=tasks),
             model_params={
