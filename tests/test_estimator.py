@@ -216,3 +216,21 @@ def test_warns_when_most_frames_are_incomplete(tiny_params, rng):
     x[:, 1::4, 2] = np.nan  # ...and feature 2 in a quarter more
     with pytest.warns(UserWarning, match=r"Only 25% of frames have every feature observed"):
         BAMS(**tiny_params).fit(x)
+
+
+def test_csv_logs_can_be_followed_while_training(small_data, tiny_params, tmp_path, monkeypatch):
+    import bams.training.loop as loop
+
+    seen = []
+    save = loop.save_checkpoint
+
+    def save_and_read_logs(fabric, path, state):
+        (metrics,) = (tmp_path / "run").glob("logs/*/metrics.csv")
+        seen.append(len(metrics.read_text().splitlines()) - 1)  # rows on disk so far
+        save(fabric, path, state)
+
+    monkeypatch.setattr(loop, "save_checkpoint", save_and_read_logs)
+    params = {**tiny_params, "max_steps": None, "epochs": 2, "checkpoint_every": 1}
+    params.update(logger="csv", log_every=1, output_dir=tmp_path / "run")
+    BAMS(**params).fit(small_data)
+    assert len(seen) == 2 and 0 < seen[0] < seen[1]

@@ -32,7 +32,11 @@ def make_fabric(train: TrainConfig, run_dir: str | Path | None = None) -> Fabric
         if train.logger == "csv":
             from lightning_fabric.loggers import CSVLogger
 
-            loggers.append(CSVLogger(root_dir=str(run_dir), name="logs"))
+            # Steps are logged every `log_every` steps: write each to disk at once so that a running
+            # job can be followed (the default flushes only when step + 1 is a multiple of 100).
+            loggers.append(
+                CSVLogger(root_dir=str(run_dir), name="logs", flush_logs_every_n_steps=1)
+            )
         elif train.logger == "tensorboard":
             from lightning_fabric.loggers import TensorBoardLogger
 
