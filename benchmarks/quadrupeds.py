@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--peers", nargs="*", default=[], help="e.g. cebra")
     parser.add_argument("--ablations", action="store_true", help="train the BAMS ablations")
     parser.add_argument("--docs", type=Path, default=DOCS, help="where tables and figures go")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run")
     args = parser.parse_args()
 
     tasks = [*SEQUENCE_TASKS, *FRAME_TASKS]
@@ -56,7 +57,9 @@ def main() -> None:
         n_trajectories=args.n, max_steps=args.steps, workers=args.workers, evaluation=evaluation
     )
     start = time.perf_counter()
-    summary, times = run_quadrupeds(args.output, run, data_path=args.output / "quadrupeds.npz")
+    summary, times = run_quadrupeds(
+        args.output, run, data_path=args.output / "quadrupeds.npz", resume=args.resume
+    )
     times["total"] = time.perf_counter() - start
     rows = [r for r in summary if r.get("unit", "recording") == "recording"]
     table = markdown_table(rows)

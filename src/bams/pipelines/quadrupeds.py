@@ -132,6 +132,7 @@ def run_quadrupeds(
     run: QuadrupedRun | None = None,
     *,
     data_path: str | Path | None = None,
+    resume: bool = False,
     console: Console | None = None,
 ) -> tuple[list[dict], dict[str, float]]:
     """Simulate (or load) the data, train BAMS, embed, evaluate and write the report.
@@ -147,6 +148,9 @@ def run_quadrupeds(
         Sizes and settings (default: :class:`QuadrupedRun`).
     data_path
         The dataset's cache file (default: ``output_dir / "quadrupeds.npz"``).
+    resume
+        Continue the training run of ``output_dir`` from its last checkpoint (for example
+        after an interruption, or with more ``max_steps``).
     console
         Where to print (default: standard output).
 
@@ -178,7 +182,7 @@ def run_quadrupeds(
     params = {**MODEL_PARAMS, **run.model_params}
     model = BAMS(max_steps=run.max_steps, seed=run.seed, output_dir=output_dir, **params)
     start = time.perf_counter()
-    model.fit(data)
+    model.fit(data, resume=resume)
     times["training"] = time.perf_counter() - start
     start = time.perf_counter()
     save_embeddings(output_dir / "embeddings.npz", model.transform(data), data.ids)
