@@ -2,7 +2,8 @@
 
 Simulated (``bams.sim.bandit``): N Q-learning agents with their own parameters and a hidden
 explore / exploit strategy play the same restless 3-armed bandit for several sessions of 300
-trials (one frame per trial: one-hot choice, reward, log reaction time). BAMS is trained
+trials: one reward schedule for every session of everyone (``games="shared"``). One frame per
+trial: one-hot choice, reward, log reaction time. BAMS is trained
 without labels, then compared with baselines (raw features, their PCA, raw features averaged
 over each receptive field, an untrained BAMS), CEBRA-Time (if installed) and the classical
 anchor, a maximum-likelihood fit of the true model per session, on:
@@ -10,7 +11,8 @@ anchor, a maximum-likelihood fit of the true model per session, on:
 (a) each individual's six parameters read out linearly from per-session mean embeddings
     (ridge, R² on an unbounded scale), test individuals never seen by the readout;
 (b) re-identification: each session's nearest other session (cosine similarity of
-    standardized per-session means) belongs to the same individual; chance ~ 1/N;
+    standardized per-session means) belongs to the same individual; chance ~ 1/N; also
+    top-5 (one of the 5 nearest sessions does), chance ~ 5/N;
 (c) the hidden strategy decoded trial by trial (balanced accuracy), same splits.
 
 Real (optional packages, read at run time; see ``bams.datasets.choices``): subject
@@ -27,12 +29,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from bams import BAMS, Recordings
+from bams.config import EncoderConfig
 from bams.datasets.choices import CHOICE_DATASETS, choices_available, load_choices
 from bams.evaluation import make_splits
 from bams.pipelines.decision_making import (
@@ -45,16 +49,17 @@ from bams.pipelines.decision_making import (
     mle_representation,
     mle_scores,
     model_params,
-    nearest_sessions,
     reidentification_chance,
     session_means,
+    session_reidentification,
     to_unbounded,
     with_lookahead,
 )
-from bams.sim.bandit import BanditFit, fit_bandit, simulate_bandit
+from bams.sim.bandit import GAMES, BanditFit, fit_bandit, simulate_bandit
 from decision_making_plots import write_figures
 
 LOOKAHEAD = 5  # trials of future for a non-causal read of the causal short-term latent
+TOP_K = 5  # the second re-identification score: a session of the same individual in the top 5
 DOCS_START, DOCS_END = "<!-- decision-results:start -->", "<!-- decision-results:end -->"
 SHORT = {
     "learning_rate": "α",
@@ -72,6 +77,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=4)
     parser.add_argument("--trials", type=int, default=300)
     parser.add_argument("--data-seed", type=int, default=0)
+    parser.add_argument("--games", choices=GAMES, default="shared", help="reward schedules")
     parser.add_argument("--steps", type=int, default=1200, help="BAMS training steps")
     parser.add_argument("--real-steps", type=int, default=600, help="steps on real data")
     parser.add_argument("--restarts", type=int, default=2, help="starts of each MLE fit")
@@ -88,12 +94,15 @@ def main() -> None:
     cebra_iterations = None if args.no_cebra else args.cebra_iterations
     clock = {"start": time.perf_counter()}
 
-    data = simulate_bandit(args.individuals, args.sessions, args.trials, seed=args.data_seed)
+    data = simulate_bandit(
+        args.individuals, args.sessions, args.trials, seed=args.data_seed, games=args.games
+    )
     print(data)
     fit, fit_s, fit_reused = mle_fit(data, args)
     clock["fitted"] = time.perf_counter()
     print(f"MLE fit: {fit_s:.0f} s, {fit.converged.mean():.0%} converged")
-    model, training_s, reused = train(data, args.output / "model", args.steps, args.seed)
+    folder = args.output / f"model_{data_key(args)}"
+    model, training_s, reused = train(data, folder, args.steps, args.seed)
     clock["trained"] = time.perf_counter()
 
     reps = choice_representations(model, data, cebra_iterations=cebra_iterations, seed=args.seed)
@@ -104,13 +113,12 @@ def main() -> None:
     splits = make_splits(data.groups, seeds=args.seeds, test_size=0.5)
     summary, reid = evaluate_choices(reps, data, splits)
     direct = mle_scores(fit, data, splits)
-    game = data.sequence_labels["session"]
-    same_game = {
-        name: float(np.mean(game[nearest_sessions(session_means(rep))] == game))
+    top5 = {
+        name: session_reidentification(session_means(rep), data.groups, top_k=TOP_K)
         for name, rep in reps.items()
     }
     vectors = np.column_stack([to_unbounded(n, fit.parameters[n]) for n in PARAMETER_SCALES])
-    direct["same_game"] = float(np.mean(game[nearest_sessions(vectors)] == game))
+    direct["reidentification_top5"] = session_reidentification(vectors, data.groups, top_k=TOP_K)
     clock["evaluated"] = time.perf_counter()
 
     real = {} if args.no_real else real_data(args, cebra_iterations)
@@ -128,13 +136,14 @@ def main() -> None:
         "real_data_s": clock["real"] - clock["evaluated"],
         "total_s": clock["end"] - clock["start"],
     }
-    chance = reidentification_chance(data.groups)
+    chance = {k: reidentification_chance(data.groups, top_k=k) for k in (1, TOP_K)}
     results = {
         "settings": settings(args, model),
         "timing": timing,
         "reidentification": reid,
-        "reidentification_chance": chance,
-        "nearest_session_same_game": same_game,
+        "reidentification_top5": top5,
+        "reidentification_chance": chance[1],
+        "reidentification_top5_chance": chance[TOP_K],
         "mle_direct": direct,
         "mle_converged": float(fit.converged.mean()),
         "summary": summary,
@@ -142,17 +151,21 @@ def main() -> None:
     }
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "results.json").write_text(json.dumps(results, indent=2, default=str))
-    tables = simulation_table(summary, reid, same_game, direct, list(reps), chance, len(data))
+    tables = simulation_table(summary, reid, top5, direct, list(reps), chance, len(data))
     tables += "\n\n" + real_table(real)
     print(tables)
     print(", ".join(f"{k} {v:.0f}" for k, v in timing.items()))
     write_docs(args.docs / "decision_making.md", tables, results)
 
 
+def data_key(args) -> str:
+    """Names the simulated data set in the cached fits' and model's paths."""
+    return f"{args.individuals}x{args.sessions}x{args.trials}_seed{args.data_seed}_{args.games}"
+
+
 def mle_fit(data: Recordings, args) -> tuple[BanditFit, float, bool]:
     """Fit every session, or reuse the fits of an earlier run on the same data."""
-    key = f"{args.individuals}x{args.sessions}x{args.trials}_seed{args.data_seed}"
-    path = args.output / f"mle_fit_{key}_restarts{args.restarts}.npz"
+    path = args.output / f"mle_fit_{data_key(args)}_restarts{args.restarts}.npz"
     if path.is_file():
         saved = np.load(path)
         fit = BanditFit(
@@ -186,7 +199,7 @@ def train(data: Recordings, folder: Path, steps: int, seed: int) -> tuple[BAMS, 
         model = BAMS.load(path)
         expected = {**model_params(int(data.lengths.max())), "max_steps": steps, "seed": seed}
         params = model.get_params()
-        if all(_same(params[k], v) for k, v in expected.items() if k != "encoders"):
+        if all(_same(params[k], v) for k, v in expected.items()):
             print(f"reusing {path}")
             recorded = float(seconds_file.read_text()) if seconds_file.is_file() else np.nan
             return model, recorded, True
@@ -201,7 +214,16 @@ def train(data: Recordings, folder: Path, steps: int, seed: int) -> tuple[BAMS, 
 
 
 def _same(a, b) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+        return all(_same(_fields(a[k]), _fields(b[k])) for k in a)
     return list(a) == list(b) if isinstance(a, list | tuple) else a == b
+
+
+def _fields(value):
+    """An encoder's settings as a dict, whether given as a dict or an EncoderConfig."""
+    if is_dataclass(value):
+        return asdict(value)
+    return asdict(EncoderConfig(**value)) if isinstance(value, dict) else value
 
 
 def real_data(args, cebra_iterations: int | None) -> dict:
@@ -238,7 +260,8 @@ def settings(args, model: BAMS) -> dict:
     """What a reader needs to reproduce the run."""
     command = (
         f"python benchmarks/decision_making.py --individuals {args.individuals} "
-        f"--sessions {args.sessions} --trials {args.trials} --steps {args.steps} "
+        f"--sessions {args.sessions} --trials {args.trials} --games {args.games} "
+        f"--data-seed {args.data_seed} --steps {args.steps} "
         f"--real-steps {args.real_steps} --restarts {args.restarts} "
         f"--seeds {' '.join(map(str, args.seeds))} --seed {args.seed} --threads {args.threads}"
     )
@@ -268,12 +291,12 @@ def mean_r2(summary, method) -> float:
     return float(np.mean(values))
 
 
-def simulation_table(summary, reid, same_game, direct, methods, chance, n_sessions) -> str:
-    """One row per method: the six R², their mean, re-identification, strategy."""
+def simulation_table(summary, reid, top5, direct, methods, chance, n_sessions) -> str:
+    """One row per method: the six R², their mean, re-identification (top-1, top-5), strategy."""
     head = " | ".join(SHORT[n] for n in SHORT)
     lines = [
-        f"| method | {head} | mean R² | re-identification top-1 (chance {chance:.3f}) | "
-        "nearest session is the same game | strategy bal. acc. |",
+        f"| method | {head} | mean R² | re-identification top-1 (chance {chance[1]:.3f}) | "
+        f"top-{TOP_K} (chance {chance[TOP_K]:.3f}) | strategy bal. acc. |",
         "|---|" + "---:|" * (len(SHORT) + 4),
     ]
     for m in methods:
@@ -281,14 +304,14 @@ def simulation_table(summary, reid, same_game, direct, methods, chance, n_sessio
         lines.append(
             f"| {m} (linear readout) | {r2} | {mean_r2(summary, m):.2f} | "
             f"{reid[m]:.3f} ({round(reid[m] * n_sessions)}/{n_sessions}) | "
-            f"{same_game[m]:.2f} | {_score(summary, m, 'strategy', 'frame', 'balanced_accuracy')} |"
+            f"{top5[m]:.3f} | {_score(summary, m, 'strategy', 'frame', 'balanced_accuracy')} |"
         )
     r2 = " | ".join(f"{direct['r2'][n][0]:.2f}" for n in SHORT)
     mean = np.mean([direct["r2"][n][0] for n in SHORT])
     d = direct["reidentification"]
     lines.append(
         f"| {MLE_METHOD} (direct estimate) | {r2} | {mean:.2f} | "
-        f"{d:.3f} ({round(d * n_sessions)}/{n_sessions}) | {direct['same_game']:.2f} | "
+        f"{d:.3f} ({round(d * n_sessions)}/{n_sessions}) | {direct['reidentification_top5']:.3f} | "
         f"{direct['strategy'][0]:.2f} ± {direct['strategy'][1]:.2f} |"
     )
     return "\n".join(lines)

@@ -116,42 +116,30 @@ def _axis_labels(ax: Axes, explained: np.ndarray) -> None:
 
 
 def parameters_figure(data: Recordings, representation: list[np.ndarray]) -> Figure:
-    """PCA of per-session mean long-term embeddings, colored by game and by each parameter.
+    """PCA of per-session mean long-term embeddings, one panel colored by each parameter.
 
-    Session ``s`` of everyone is the same game, which dominates the means (first panel). The
-    other panels remove it: each game's mean over individuals is subtracted first.
+    With several games (``games="per_session"``) each game's mean over individuals is
+    subtracted first, since the game dominates the means; with one shared game nothing is.
     """
     means = session_means(representation)
-    session = data.sequence_labels["session"]
-    fig = Figure(figsize=(17, 7), layout="constrained")
-    axes = fig.subplots(2, 4).ravel()
+    game = data.sequence_labels.get("game", np.zeros(len(data), dtype=np.int64))
+    several = len(np.unique(game)) > 1
+    for k in np.unique(game):
+        means[game == k] -= means[game == k].mean(axis=0)
     points, explained = _pca_points(means)
-    plot_embedding_scatter(
-        axes[0],
-        points,
-        np.array([f"game {k}" for k in session]),
-        categorical=True,
-        label="session",
-        title="as is, by session (game)",
-        point_size=8,
-    )
-    _axis_labels(axes[0], explained)
-    centred = means.copy()
-    for k in np.unique(session):
-        centred[session == k] -= centred[session == k].mean(axis=0)
-    points, explained = _pca_points(centred)
-    for ax, (name, scale) in zip(axes[1:], PARAMETER_SCALES.items(), strict=False):
+    fig = Figure(figsize=(13, 7), layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
+    for ax, (name, scale) in zip(axes, PARAMETER_SCALES.items(), strict=True):
         plot_embedding_scatter(
             ax,
             points,
             to_unbounded(name, data.sequence_labels[name]),
             categorical=False,
             label=f"{SCALE_NAMES[scale]}{name}",
-            title=f"each game's mean removed, by {name}",
+            title=f"each game's mean removed, by {name}" if several else f"by {name}",
             point_size=8,
         )
         _axis_labels(ax, explained)
-    axes[-1].set_visible(False)
     fig.suptitle("BAMS long-term latent: one point per session (mean over its trials)")
     return fig
 

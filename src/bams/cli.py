@@ -350,10 +350,14 @@ def simulate_bandit_command(
     arms: Annotated[int, typer.Option(help="Number of arms.")] = 3,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
     rt: Annotated[bool, typer.Option("--rt/--no-rt", help="Add reaction times.")] = True,
+    games: Annotated[
+        str,
+        typer.Option(help="'shared': one game for all sessions; 'per_session': one per session."),
+    ] = "shared",
 ) -> None:
     """Agents with known learning parameters and explore/exploit states play a shared bandit."""
     from bams.sim.bandit import simulate_bandit
 
-    options = {"n_arms": arms, "seed": seed, "reaction_times": rt}
+    options = {"n_arms": arms, "seed": seed, "reaction_times": rt, "games": games}
     data = _or_exit(simulate_bandit, n, sessions, trials, **options)
     typer.echo(f"{data} saved to {data.save(output)}")

@@ -51,6 +51,23 @@ def test_session_reidentification_known_answers(rng):
     assert chance == pytest.approx(2 / 59)
     scores = [session_reidentification(rng.normal(size=(60, 8)), individuals) for _ in range(50)]
     assert abs(np.mean(scores) - chance) < 0.02
+    chance5 = reidentification_chance(individuals, top_k=5)
+    assert chance5 == pytest.approx(1 - (57 * 56 * 55 * 54 * 53) / (59 * 58 * 57 * 56 * 55))
+    scores = [
+        session_reidentification(rng.normal(size=(60, 8)), individuals, top_k=5) for _ in range(50)
+    ]
+    assert abs(np.mean(scores) - chance5) < 0.03
+
+
+def test_top_k_reidentification_counts_hits_among_the_k_nearest():
+    # Points on a circle (cosine similarity falls with the angle between them).
+    angles = np.array([0.0, 0.1, 0.25, 0.45, 2.0, 2.1])
+    circle = np.column_stack([np.cos(angles), np.sin(angles)])
+    who = ["a", "b", "b", "a", "c", "c"]
+    scores = [session_reidentification(circle, who, standardize=False, top_k=k) for k in (1, 2, 3)]
+    assert scores == pytest.approx([3 / 6, 4 / 6, 1.0])
+    with pytest.raises(ValueError, match=r"Expected 1 <= top_k < 6 \(the sessions\), but got 6"):
+        session_reidentification(circle, who, top_k=6)
 
 
 def test_session_reidentification_errors():

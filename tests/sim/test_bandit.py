@@ -55,7 +55,7 @@ def test_shapes_features_and_groups(bandit):
 
 def test_labels(bandit):
     labels = bandit.sequence_labels
-    assert sorted(labels) == sorted(["individual", "session", *PARAMETER_NAMES])
+    assert sorted(labels) == sorted(["individual", "session", "game", *PARAMETER_NAMES])
     assert labels["individual"].tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
     assert labels["session"].tolist() == [0, 1, 2] * 4
     for name in PARAMETER_NAMES:
@@ -121,11 +121,36 @@ def test_same_seed_same_data_and_different_seed_different_data(bandit):
 
 
 # ---------------------------------------------------------------------- the shared game
-def test_everyone_plays_the_same_game():
-    data = simulate_bandit(n_individuals=6, n_sessions=2, n_trials=100, seed=4)
-    choices = np.array(choices_of(data)).reshape(6, 2, 100)
-    rewards = np.array([x[:, 3] for x in data.sequences]).reshape(6, 2, 100)
-    best = np.array(data.frame_labels["chose_best_arm"]).reshape(6, 2, 100)
+def _game(data: Recordings, n_individuals: int, n_sessions: int, n_trials: int):
+    shape = (n_individuals, n_sessions, n_trials)
+    choices = np.array(choices_of(data)).reshape(shape)
+    rewards = np.array([x[:, 3] for x in data.sequences]).reshape(shape)
+    best = np.array(data.frame_labels["chose_best_arm"]).reshape(shape)
+    return choices, rewards, best
+
+
+def test_shared_game_pays_the_same_for_every_session_of_everyone():
+    data = simulate_bandit(n_individuals=6, n_sessions=3, n_trials=100, seed=4)
+    assert data.sequence_labels["game"].tolist() == [0] * 18
+    choices, rewards, best = (a.reshape(18, 100) for a in _game(data, 6, 3, 100))
+    compared = 0
+    for i in range(18):
+        for j in range(i + 1, 18):
+            same = choices[i] == choices[j]
+            np.testing.assert_array_equal(rewards[i, same], rewards[j, same])
+            np.testing.assert_array_equal(best[i, same], best[j, same])
+            compared += same.sum()
+    assert compared > 5000
+    # The reward probabilities, hence the best arm, are the same in every session.
+    best_arm = np.where(best, choices, -1)
+    for t in range(100):
+        assert len(set(best_arm[:, t][best_arm[:, t] >= 0].tolist())) <= 1
+
+
+def test_games_per_session_differ_between_sessions_and_not_between_individuals():
+    data = simulate_bandit(n_individuals=6, n_sessions=2, n_trials=100, seed=4, games="per_session")
+    assert data.sequence_labels["game"].tolist() == [0, 1] * 6
+    choices, rewards, best = _game(data, 6, 2, 100)
     compared = 0
     for s in range(2):
         for i in range(6):
@@ -138,6 +163,17 @@ def test_everyone_plays_the_same_game():
     # Sessions are different games: the same arm on the same trial pays differently somewhere.
     same = choices[:, 0] == choices[:, 1]
     assert not np.array_equal(rewards[:, 0][same], rewards[:, 1][same])
+
+
+def test_games_do_not_change_the_population():
+    shared = simulate_bandit(n_individuals=3, n_sessions=2, n_trials=20, seed=4)
+    per_session = simulate_bandit(
+        n_individuals=3, n_sessions=2, n_trials=20, seed=4, games="per_session"
+    )
+    for name in PARAMETER_NAMES:
+        np.testing.assert_array_equal(
+            shared.sequence_labels[name], per_session.sequence_labels[name]
+        )
 
 
 def test_schedule_is_a_reflected_random_walk():
@@ -236,8 +272,9 @@ def test_passage_times_have_the_exact_mean():
 # ---------------------------------------------------------------------- errors
 def test_invalid_arguments_are_all_reported():
     with pytest.raises(ValueError, match="n_arms >= 2, but got 1") as info:
-        simulate_bandit(n_individuals=0, n_arms=1, drift=-1.0, bounds=(0.9, 0.1))
+        simulate_bandit(n_individuals=0, n_arms=1, drift=-1.0, bounds=(0.9, 0.1), games="one")
     message = str(info.value)
+    assert "Expected games among ['shared', 'per_session'], but got 'one'." in message
     assert "n_individuals >= 1, but got 0" in message
     assert "drift >= 0, but got -1.0" in message
     assert "0 <= low < high <= 1, but got (0.9, 0.1)" in message
@@ -268,12 +305,13 @@ def test_cli_writes_the_recordings(tmp_path):
     path = tmp_path / "bandit.npz"
     arguments = ["simulate", "bandit", "-o", str(path), "-n", "3", "--sessions", "2"]
     arguments += ["--trials", "40", "--arms", "4", "--seed", "1", "--no-rt"]
+    arguments += ["--games", "per_session"]
     result = CliRunner().invoke(app, arguments)
     assert result.exit_code == 0, result.output
     data = Recordings.load(path)
     assert len(data) == 6 and data.lengths.tolist() == [40] * 6
     assert data.feature_names == ["choice_0", "choice_1", "choice_2", "choice_3", "reward"]
-    expected = simulate_bandit(3, 2, 40, 4, seed=1, reaction_times=False)
+    expected = simulate_bandit(3, 2, 40, 4, seed=1, reaction_times=False, games="per_session")
     np.testing.assert_array_equal(data.sequences[4], expected.sequences[4])
 
 

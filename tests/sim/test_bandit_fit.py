@@ -97,7 +97,7 @@ def test_the_likelihood_prefers_the_true_parameters(long_session):
 
 
 def test_missing_trials_are_skipped():
-    data = simulate_bandit(1, 2, 60, seed=2)
+    data = simulate_bandit(1, 2, 60, seed=2, games="per_session")  # the data the 0.05 was set on
     data.sequences[1][[3, 10]] = np.nan
     fit = fit_bandit(data, n_restarts=1)
     assert np.isfinite(fit.log_likelihood).all()

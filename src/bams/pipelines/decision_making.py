@@ -234,6 +234,23 @@ def session_means(representation: Sequence[np.ndarray]) -> np.ndarray:
     )
 
 
+def _similarity(summaries: np.ndarray, standardize: bool) -> np.ndarray:
+    """Cosine similarity between sessions, ``-inf`` on the diagonal; validates ``summaries``."""
+    x = np.asarray(summaries, dtype=np.float64)
+    if x.ndim != 2 or len(x) < 2:
+        raise ValueError(f"Expected summaries of shape (n >= 2, D), but got {x.shape}.")
+    if not np.isfinite(x).all():
+        raise ValueError("Expected finite summaries, but got NaN or infinite values.")
+    if standardize:
+        std = x.std(axis=0)
+        x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    unit = x / np.where(norms > 0, norms, 1.0)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, -np.inf)
+    return similarity
+
+
 def nearest_sessions(summaries: np.ndarray, *, standardize: bool = True) -> np.ndarray:
     """Index ``(n_sessions,)`` of each session's most cosine-similar other session.
 
@@ -250,29 +267,18 @@ def nearest_sessions(summaries: np.ndarray, *, standardize: bool = True) -> np.n
     >>> nearest_sessions(np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]]), standardize=False)
     array([2, 2, 0])
     """
-    x = np.asarray(summaries, dtype=np.float64)
-    if x.ndim != 2 or len(x) < 2:
-        raise ValueError(f"Expected summaries of shape (n >= 2, D), but got {x.shape}.")
-    if not np.isfinite(x).all():
-        raise ValueError("Expected finite summaries, but got NaN or infinite values.")
-    if standardize:
-        std = x.std(axis=0)
-        x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    unit = x / np.where(norms > 0, norms, 1.0)
-    similarity = unit @ unit.T
-    np.fill_diagonal(similarity, -np.inf)
-    return similarity.argmax(axis=1)
+    return _similarity(summaries, standardize).argmax(axis=1)
 
 
 def session_reidentification(
-    summaries: np.ndarray, individuals: Sequence, *, standardize: bool = True
+    summaries: np.ndarray, individuals: Sequence, *, standardize: bool = True, top_k: int = 1
 ) -> float:
-    """Top-1 re-identification of individuals across their sessions (leave one out).
+    """Top-k re-identification of individuals across their sessions (leave one out).
 
     Every session is a query; its candidates are all the other sessions (of everyone). A hit
-    is a most cosine-similar candidate (:func:`nearest_sessions`) of the same individual.
-    Chance is :func:`reidentification_chance`, about ``1 / n_individuals``.
+    is a session of the same individual among the ``top_k`` most cosine-similar candidates
+    (``top_k=1``: the nearest one, :func:`nearest_sessions`). Chance is
+    :func:`reidentification_chance`, about ``top_k / n_individuals``.
 
     Parameters
     ----------
@@ -280,17 +286,20 @@ def session_reidentification(
         As in :func:`nearest_sessions` (e.g. each session's mean embedding).
     individuals
         ``(n_sessions,)`` individual of each session; each must have at least 2 sessions.
+    top_k
+        Number of nearest candidates that may hold a hit, ``1 <= top_k < n_sessions``.
 
     Returns
     -------
     float
-        Fraction of sessions whose nearest other session is of the same individual.
+        Fraction of sessions with a session of the same individual among their ``top_k``
+        nearest other sessions.
 
     Raises
     ------
     ValueError
-        If the shapes disagree, an individual has a single session, or values are not
-        finite.
+        If the shapes disagree, an individual has a single session, values are not finite,
+        or ``top_k`` is out of range.
 
     Examples
     --------
@@ -307,14 +316,31 @@ def session_reidentification(
             "Expected summaries (n, D) and n individuals with at least 2 sessions each, but "
             f"got summaries {x.shape}, {len(who)} individuals, fewest sessions {fewest}."
         )
-    return float(np.mean(who[nearest_sessions(x, standardize=standardize)] == who))
+    if not 1 <= top_k < len(x):
+        raise ValueError(f"Expected 1 <= top_k < {len(x)} (the sessions), but got {top_k}.")
+    similarity = _similarity(x, standardize)
+    nearest = np.argpartition(-similarity, top_k - 1, axis=1)[:, :top_k]
+    return float(np.mean((who[nearest] == who[:, None]).any(axis=1)))
 
 
-def reidentification_chance(individuals: Sequence) -> float:
-    """Expected :func:`session_reidentification` of a random nearest neighbour."""
+def reidentification_chance(individuals: Sequence, *, top_k: int = 1) -> float:
+    """Expected :func:`session_reidentification` of ``top_k`` random candidates.
+
+    Examples
+    --------
+    >>> round(reidentification_chance(["a", "a", "b", "b"]), 3)  # 1 of 3 candidates
+    0.333
+    >>> round(reidentification_chance(["a", "a", "b", "b"], top_k=2), 3)  # 1 - 2/3 * 1/2
+    0.667
+    """
     who = np.asarray(individuals)
     _, inverse, counts = np.unique(who, return_inverse=True, return_counts=True)
-    return float(np.mean((counts[inverse] - 1) / (len(who) - 1)))
+    others, same = len(who) - 1, counts[inverse] - 1
+    # 1 - P(all top_k candidates are of other individuals), drawn without replacement
+    miss = np.ones(len(who))
+    for j in range(top_k):
+        miss *= np.clip(others - same - j, 0, None) / (others - j)
+    return float(np.mean(1.0 - miss))
 
 
 def halves_reidentification(reps: Mapping[str, Sequence[np.ndarray]]) -> dict[str, float]:

@@ -2,10 +2,16 @@
 
 **The game** (:mod:`~bams.sim.bandit.task`). ``n_arms`` arms pay 1 with probabilities that
 drift as Gaussian random walks (standard deviation ``drift`` per trial) reflected into
-``bounds``. One schedule is drawn per session index and every arm's outcome on every trial is
-drawn in advance, so everyone plays the *same* game: session ``s`` of every individual has the
-same reward probabilities, and two individuals who pick the same arm on the same trial of the
-same session get the same reward (like the pre-generated payoffs of human experiments).
+``bounds``. Every arm's outcome on every trial is drawn in advance, so everyone plays the
+*same* game: two individuals who pick the same arm on the same trial of the same game get the
+same reward (like the pre-generated payoffs of human experiments). ``games`` of
+:func:`simulate_bandit` (:data:`GAMES`) says how many games there are:
+
+- ``"shared"`` (the default): one schedule for every session of everyone. Sessions then
+  differ only by who plays them and by chance, so matching a session to the other sessions
+  of its player tests the player's style, not the game.
+- ``"per_session"``: one schedule per session index, shared by everyone. Session ``s`` of
+  every individual is game ``s``, and an individual never plays the same game twice.
 
 **The agents** (:mod:`~bams.sim.bandit.agent`). Each individual is a Q-learner. Values start at
 0.5 in each session; the chosen arm's value moves towards the reward with the *learning rate*;
@@ -39,7 +45,7 @@ session, with the exact likelihood over the hidden strategy and its per-trial po
 """
 
 from bams.sim.bandit.agent import POPULATION, STRATEGIES, sample_population
-from bams.sim.bandit.dataset import simulate_bandit
+from bams.sim.bandit.dataset import GAMES, simulate_bandit
 from bams.sim.bandit.ddm import sample_passage_times
 from bams.sim.bandit.fit import (
     PARAMETERS,
@@ -52,6 +58,7 @@ from bams.sim.bandit.fit import (
 from bams.sim.bandit.task import make_schedule
 
 __all__ = [
+    "GAMES",
     "PARAMETERS",
     "POPULATION",
     "STRATEGIES",

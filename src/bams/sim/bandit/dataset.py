@@ -12,6 +12,9 @@ from bams.sim.bandit.agent import STRATEGIES, check_parameters, play, sample_pop
 from bams.sim.bandit.ddm import MAX_DRIFT_TIMES_HALF_BOUNDARY, sample_passage_times
 from bams.sim.bandit.task import make_schedule
 
+GAMES = ("shared", "per_session")
+"""Values of ``games`` in :func:`simulate_bandit`."""
+
 
 def simulate_bandit(
     n_individuals: int = 50,
@@ -20,6 +23,7 @@ def simulate_bandit(
     n_arms: int = 3,
     *,
     seed: int = 0,
+    games: str = "shared",
     reaction_times: bool = True,
     drift: float = 0.03,
     bounds: tuple[float, float] = (0.05, 0.95),
@@ -30,8 +34,11 @@ def simulate_bandit(
 ) -> Recordings:
     """Simulate Q-learning agents with hidden explore/exploit states on a shared bandit.
 
-    See :mod:`bams.sim.bandit` for the model. Session ``s`` of every individual is the same
-    game (same reward probabilities and payoffs); sessions differ from each other.
+    See :mod:`bams.sim.bandit` for the model. With ``games="shared"`` (the default) every
+    session of every individual is the same game: the same reward probabilities and payoffs,
+    so sessions differ only by who plays and by chance. With ``games="per_session"`` session
+    ``s`` of every individual is game ``s``, and the sessions of one individual are different
+    games.
 
     Parameters
     ----------
@@ -46,6 +53,9 @@ def simulate_bandit(
     seed
         Everything is deterministic given the seed. The schedule does not depend on
         ``n_individuals``, and the choices do not depend on ``reaction_times``.
+    games
+        ``"shared"``: one reward schedule for every session of everyone. ``"per_session"``:
+        one schedule per session index, shared by everyone (:data:`GAMES`).
     reaction_times
         Add the feature ``log_rt`` (log reaction time in seconds) from the diffusion model.
     drift
@@ -66,7 +76,8 @@ def simulate_bandit(
         groups ``ind0003``), each ``(n_trials, n_arms + 2)`` (``n_arms + 1`` without reaction
         times): features ``choice_0``, ``choice_1``, ... (one-hot), ``reward`` (0 or 1) and
         ``log_rt``, all of them actions. Sequence labels: ``individual`` and ``session`` (int)
-        and the six float parameters of :data:`POPULATION`. Frame labels: ``strategy``
+        and ``game`` (int: 0 for everyone with shared games, the session index with games per
+        session) and the six float parameters of :data:`POPULATION`. Frame labels: ``strategy``
         (``"exploit"`` or ``"explore"``) and ``chose_best_arm`` (bool: the chosen arm had the
         highest reward probability on that trial).
 
@@ -90,6 +101,7 @@ def simulate_bandit(
             "n_trials": (n_trials, 1),
             "n_arms": (n_arms, 2),
         },
+        games,
         drift,
         bounds,
         drift_scale,
@@ -97,9 +109,14 @@ def simulate_bandit(
         non_decision_time,
     )
     schedule_seed, population_seed, choice_seed, rt_seed = np.random.SeedSequence(seed).spawn(4)
+    shared = games == "shared"
+    game_of_session = np.zeros(n_sessions, np.int64) if shared else np.arange(n_sessions)
+    n_games = 1 if shared else n_sessions
     probabilities, outcomes = make_schedule(
-        n_sessions, n_trials, n_arms, drift=drift, bounds=bounds, seed=schedule_seed
+        n_games, n_trials, n_arms, drift=drift, bounds=bounds, seed=schedule_seed
     )
+    # (n_sessions, n_trials, n_arms): session s plays game game_of_session[s].
+    probabilities, outcomes = probabilities[game_of_session], outcomes[game_of_session]
     agents = sample_population(n_individuals, seed=population_seed)
     agents.update(check_parameters(parameters, n_individuals))
     choices, rewards, strategy, value_gap = play(
@@ -129,18 +146,23 @@ def simulate_bandit(
         sequence_labels={
             "individual": individual.astype(np.int64),
             "session": session.astype(np.int64),
+            "game": game_of_session[session],
             **{name: np.repeat(values, n_sessions) for name, values in agents.items()},
         },
     )
 
 
-def _check_arguments(counts, drift, bounds, drift_scale, boundary, non_decision_time) -> None:
+def _check_arguments(
+    counts, games, drift, bounds, drift_scale, boundary, non_decision_time
+) -> None:
     """Raise one ValueError listing every invalid argument of :func:`simulate_bandit`."""
     problems = [
         f"Expected an integer {name} >= {minimum}, but got {value!r}."
         for name, (value, minimum) in counts.items()
         if not (isinstance(value, int | np.integer) and value >= minimum)
     ]
+    if games not in GAMES:
+        problems.append(f"Expected games among {list(GAMES)}, but got {games!r}.")
     if not (np.isfinite(drift) and drift >= 0):
         problems.append(f"Expected drift >= 0, but got {drift!r}.")
     if not (len(bounds) == 2 and 0 <= bounds[0] < bounds[1] <= 1):

@@ -19,12 +19,12 @@ def make_schedule(
     Each probability starts uniformly in ``bounds`` and takes Gaussian steps of standard
     deviation ``drift``, reflected at the bounds (the free walk folded into the interval).
     Outcomes are drawn in advance, so every player who picks arm ``k`` on trial ``t`` of
-    session ``s`` gets the same reward.
+    game ``s`` gets the same reward.
 
     Parameters
     ----------
     n_sessions, n_trials, n_arms
-        Shape of the schedule.
+        Shape of the schedule: ``n_sessions`` independent games.
     drift
         Standard deviation of the per-trial change of each probability.
     bounds
