@@ -5,7 +5,7 @@ through the predictor) and with every frame through it, for each seed; embeds ea
 fp32 and in bf16; prints the single-frame readout scores (macro-F1 or R², on held-out
 recordings) of each combination, mean and std over seeds.
 
-    python benchmarks/shortcut_quality.py [--steps 300] [--seeds 0 1 2]
+    python benchmarks/shortcut_quality.py [--variants 0.25:300 1.0:300 1.0:150] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
