@@ -65,3 +65,16 @@ def machine() -> str:
         f"{platform.processor() or platform.machine()}, {threads} torch threads, {gpu}, "
         f"torch {torch.__version__}"
     )
+
+
+def write_between_markers(path: Path, start: str, end: str, body: str) -> bool:
+    """Replace the text between the markers ``start`` and ``end`` of ``path`` with ``body``.
+
+    Returns False (and writes nothing) when ``path`` lacks either marker.
+    """
+    text = path.read_text() if path.is_file() else ""
+    if start not in text or end not in text:
+        return False
+    head, rest = text.split(start, 1)
+    path.write_text(f"{head}{start}\n{body}\n{end}{rest.split(end, 1)[1]}")
+    return True

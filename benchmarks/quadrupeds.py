@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bams.evaluation.run import EvaluationConfig
 from bams.pipelines.quadrupeds import FRAME_TASKS, SEQUENCE_TASKS, QuadrupedRun, run_quadrupeds
+from common import write_between_markers
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
@@ -148,12 +149,11 @@ def verdict_lines(rows: list[dict]) -> list[str]:
 
 def write_block(path: Path, block: str) -> None:
     """Put ``block`` between the result markers of ``path`` (created if missing)."""
-    text = path.read_text() if path.is_file() else f"# Quadrupeds benchmark\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{BEGIN}\n{block}\n{END}{tail}")
+    if not path.is_file():
+        path.write_text(f"# Quadrupeds benchmark\n\n{BEGIN}\n{END}\n")
+    elif BEGIN not in (text := path.read_text()) or END not in text:
+        path.write_text(f"{text}\n{BEGIN}\n{END}\n")
+    write_between_markers(path, BEGIN, END, block)
 
 
 if __name__ == "__main__":
