@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 
 from bams import BAMS
+from bams.datasets.mabe import mabe_recordings
 from bams.evaluation.mabe import score_files
 from bams.io.mabe_keypoints import load_mabe_keypoints
 from bams.io.mabe_submission import write_submission
 from bams.models import BAMSNetwork
-from bams.pipelines.mabe import mabe_config, mabe_recordings
+from bams.pipelines.mabe import mabe_config
 from bams.preprocessing import Preprocessor
 from bams.sim.mabe_like import make_mouse_triplets
 from bams.training.loop import make_fabric, train_network
@@ -45,6 +46,22 @@ def seconds_per_step(prepared, prep, config, steps: int) -> float:
         train_network(fabric, network, prepared, config, progress=False)
         times.append(time.perf_counter() - start)
     return (times[1] - times[0]) / steps
+
+
+def time_training(data, accelerator: str, steps: int, rows: list) -> tuple:
+    """Time the training set-up and one epoch (extrapolated); the config and the step times."""
+    config = mabe_config("mouse")
+    config.train.accelerator = accelerator
+    config.train.logger = "none"
+    start = time.perf_counter()
+    prep = Preprocessor(config.model.hoa_bins, config.model.hoa_quantiles).fit(data)
+    prepared = PreparedRecordings.build(data, prep)
+    rows.append(("training set-up (preprocessing)", "all", time.perf_counter() - start))
+    step = seconds_per_step(prepared, prep, config, steps)
+    windows = sum(math.ceil(n / config.train.window_length) for n in data.lengths)
+    steps_per_epoch = math.ceil(windows / config.train.batch_size)
+    rows.append(("training, one epoch (extrapolated)", "all", step * steps_per_epoch))
+    return config, step, steps_per_epoch
 
 
 def main() -> None:
@@ -75,17 +92,7 @@ def main() -> None:
         data.save(folder / "features.npz")
         rows.append(("save features .npz", "all", time.perf_counter() - start))
 
-        config = mabe_config("mouse")
-        config.train.accelerator = args.accelerator
-        config.train.logger = "none"
-        start = time.perf_counter()
-        prep = Preprocessor(config.model.hoa_bins, config.model.hoa_quantiles).fit(data)
-        prepared = PreparedRecordings.build(data, prep)
-        rows.append(("training set-up (preprocessing)", "all", time.perf_counter() - start))
-        step = seconds_per_step(prepared, prep, config, args.steps)
-        windows = sum(math.ceil(n / config.train.window_length) for n in data.lengths)
-        steps_per_epoch = math.ceil(windows / config.train.batch_size)
-        rows.append(("training, one epoch (extrapolated)", "all", step * steps_per_epoch))
+        config, step, steps_per_epoch = time_training(data, args.accelerator, args.steps, rows)
 
         # Embedding speed does not depend on the weights: one step makes a fitted model.
         model = BAMS.from_config(config, max_steps=1, verbose=False, output_dir=None)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import tempfile
 import warnings
-from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -15,27 +13,24 @@ from rich.console import Console
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from bams.config import (
-    EmbedConfig,
-    EncoderConfig,
-    ModelConfig,
-    RunConfig,
-    TrainConfig,
-    from_dict,
-    save_config,
-    to_dict,
+from bams.config import ModelConfig, RunConfig, from_dict, save_config, to_dict
+from bams.config.params import (
+    config_from_params,
+    parameter_defaults,
+    parameter_signature,
+    params_from_config,
 )
 from bams.data import as_recordings
-from bams.embedding import Embedding, embed_recordings, save_embeddings
+from bams.embedding import Embedding, embed_recordings
+from bams.layout import CHECKPOINT_DIR, CONFIG_FILE, LAST_CHECKPOINT, MODEL_FILE
 from bams.models import BAMSNetwork
 from bams.preprocessing import Preprocessor
-from bams.training.checkpoint import LAST_CHECKPOINT, library_versions, load_checkpoint
+from bams.training.checkpoint import library_versions, load_checkpoint
 from bams.training.loop import make_fabric, train_network
 from bams.training.windows import PreparedRecordings
+from bams.utils.atomic import atomic_write
 
-_SECTIONS = {"model": ModelConfig, "train": TrainConfig, "embed": EmbedConfig}
-MODEL_FILE = "model.pt"
-CONFIG_FILE = "config.yaml"
+__all__ = ["BAMS", "CONFIG_FILE", "MODEL_FILE"]
 
 
 class BAMS(TransformerMixin, BaseEstimator):
@@ -74,119 +69,28 @@ class BAMS(TransformerMixin, BaseEstimator):
     ((200, 8), (200, 8))
     """
 
-    def __init__(
-        self,
-        *,
-        encoders: dict[str, EncoderConfig | dict] | None = None,
-        hoa_bins: int = 32,
-        hoa_window: int = 30,
-        hoa_quantiles: tuple[float, float] = (0.5, 99.5),
-        hoa_weight: float = 500.0,
-        hoa_warmup: int = 60,
-        predictor_hidden: Sequence[int] = (256, 512, 512),
-        head_expansion: int = 4,
-        epochs: int = 100,
-        max_steps: int | None = None,
-        batch_size: int = 32,
-        window_length: int = 1800,
-        learning_rate: float = 1e-3,
-        weight_decay: float = 4e-5,
-        head_lr_multiplier: float = 10.0,
-        lr_decay_at: Sequence[float] = (0.4,),
-        lr_decay_factor: float = 0.1,
-        grad_clip_norm: float | None = 1.0,
-        hoa_frame_fraction: float = 0.25,
-        bootstrap_pairs: int = 64,
-        seed: int = 0,
-        accelerator: str = "auto",
-        devices: int | str = 1,
-        num_nodes: int = 1,
-        strategy: str = "auto",
-        precision: str = "32-true",
-        checkpoint_every: int = 50,
-        logger: str = "csv",
-        log_every: int = 10,
-        num_workers: int = 0,
-        chunk_length: int = 16384,
-        max_batch_frames: int = 65536,
-        inference_precision: str = "auto",
-        inference_device: str = "auto",
-        output_dir: str | os.PathLike | None = None,
-        verbose: bool = True,
-    ):
-        self.encoders = encoders
-        self.hoa_bins = hoa_bins
-        self.hoa_window = hoa_window
-        self.hoa_quantiles = hoa_quantiles
-        self.hoa_weight = hoa_weight
-        self.hoa_warmup = hoa_warmup
-        self.predictor_hidden = predictor_hidden
-        self.head_expansion = head_expansion
-        self.epochs = epochs
-        self.max_steps = max_steps
-        self.batch_size = batch_size
-        self.window_length = window_length
-        self.learning_rate = learning_rate
-        self.weight_decay = weight_decay
-        self.head_lr_multiplier = head_lr_multiplier
-        self.lr_decay_at = lr_decay_at
-        self.lr_decay_factor = lr_decay_factor
-        self.grad_clip_norm = grad_clip_norm
-        self.hoa_frame_fraction = hoa_frame_fraction
-        self.bootstrap_pairs = bootstrap_pairs
-        self.seed = seed
-        self.accelerator = accelerator
-        self.devices = devices
-        self.num_nodes = num_nodes
-        self.strategy = strategy
-        self.precision = precision
-        self.checkpoint_every = checkpoint_every
-        self.logger = logger
-        self.log_every = log_every
-        self.num_workers = num_workers
-        self.chunk_length = chunk_length
-        self.max_batch_frames = max_batch_frames
-        self.inference_precision = inference_precision
-        self.inference_device = inference_device
-        self.output_dir = output_dir
-        self.verbose = verbose
+    def __init__(self, **params: Any):
+        # The signature (below) is generated from the config dataclasses, so that every
+        # default is written once; like any keyword-only __init__, it only stores the values.
+        unknown = sorted(set(params) - set(_PARAMETER_NAMES))
+        if unknown:
+            raise TypeError(f"BAMS() got an unexpected keyword argument {unknown[0]!r}")
+        for name, default in parameter_defaults().items():
+            setattr(self, name, params.get(name, default))
+
+    __init__.__signature__ = parameter_signature()
 
     # ------------------------------------------------------------------ configuration
     def get_config(self) -> RunConfig:
         """The :class:`~bams.config.RunConfig` these parameters describe (validated)."""
-        params = self.get_params(deep=False)
-        sections = {}
-        for section, cls in _SECTIONS.items():
-            values = {}
-            for f in dataclasses.fields(cls):
-                value = params[f.name]
-                if f.name == "encoders":
-                    if value is None:  # the dataclass default: short_term and long_term
-                        continue
-                    value = {
-                        k: to_dict(v) if dataclasses.is_dataclass(v) else v
-                        for k, v in value.items()
-                    }
-                values[f.name] = value
-            sections[section] = from_dict(cls, values, section)
-        config = RunConfig(
-            data=getattr(self, "data_source_", None),
-            output_dir=str(self.output_dir) if self.output_dir is not None else "",
-            **sections,
+        return config_from_params(
+            self.get_params(deep=False), data=getattr(self, "data_source_", None)
         )
-        check_config(config)
-        return config
 
     @classmethod
     def from_config(cls, config: RunConfig, **overrides: Any) -> BAMS:
         """Estimator with the parameters of ``config`` (and ``overrides``)."""
-        params: dict[str, Any] = {}
-        for section in _SECTIONS:
-            for f in dataclasses.fields(getattr(config, section)):
-                params[f.name] = getattr(getattr(config, section), f.name)
-        params["output_dir"] = config.output_dir or None
-        params.update(overrides)
-        return cls(**params)
+        return cls(**{**params_from_config(config), **overrides})
 
     # ------------------------------------------------------------------ fit / transform
     def fit(self, X, y=None, *, resume: bool = False) -> BAMS:
@@ -257,7 +161,7 @@ class BAMS(TransformerMixin, BaseEstimator):
     def _resume_state(self, run_dir, config) -> tuple[Path, Preprocessor]:
         if run_dir is None:
             raise ValueError("Expected output_dir to resume from, but got None.")
-        path = run_dir / "checkpoints" / LAST_CHECKPOINT
+        path = run_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
         state = load_checkpoint(path)
         if state["config"]["model"] != to_dict(config.model):
             raise ValueError(
@@ -285,11 +189,6 @@ class BAMS(TransformerMixin, BaseEstimator):
             self.network_.encoders, self.preprocessor_, data, self.get_config().embed
         )
 
-    def embed_to_file(self, X, path: str | os.PathLike) -> Path:
-        """Embed ``X`` and save the result with the recording ids (see :func:`save_embeddings`)."""
-        data = as_recordings(X)
-        return save_embeddings(path, self.transform(data), data.ids)
-
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | os.PathLike) -> Path:
         """Save config, weights and preprocessing to one file (atomically)."""
@@ -302,17 +201,7 @@ class BAMS(TransformerMixin, BaseEstimator):
             "receptive_fields": self.receptive_fields_,
             "metadata": library_versions(),
         }
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            torch.save(state, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(path, lambda tmp: torch.save(state, tmp))
 
     @classmethod
     def load(cls, path: str | os.PathLike, **overrides: Any) -> BAMS:
@@ -326,7 +215,7 @@ class BAMS(TransformerMixin, BaseEstimator):
         ValueError
             If the file is not a bams model, or ``overrides`` name model parameters.
         """
-        fixed = sorted(set(overrides) & {f.name for f in dataclasses.fields(ModelConfig)})
+        fixed = sorted(set(overrides) & {f.name for f in fields(ModelConfig)})
         if fixed:
             raise ValueError(
                 "Expected overrides of training or inference parameters, but got model "
@@ -347,48 +236,6 @@ class BAMS(TransformerMixin, BaseEstimator):
         model.n_features_in_ = len(preprocessor.feature_names_)
         model.data_source_ = config.data
         return model
-
-
-def check_config(config: RunConfig) -> None:
-    """Raise ``ValueError`` listing every inconsistent setting of ``config``."""
-    m, t, problems = config.model, config.train, []
-    minimums = {
-        "hoa_bins": (m.hoa_bins, 2),
-        "hoa_window": (m.hoa_window, 1),
-        "epochs": (t.epochs, 1),
-        "batch_size": (t.batch_size, 1),
-        "window_length": (t.window_length, 2),
-        "bootstrap_pairs": (t.bootstrap_pairs, 1),
-        "checkpoint_every": (t.checkpoint_every, 1),
-        "log_every": (t.log_every, 1),
-        "chunk_length": (config.embed.chunk_length, 1),
-        "max_batch_frames": (config.embed.max_batch_frames, 1),
-    }
-    for name, (value, minimum) in minimums.items():
-        if value < minimum:
-            problems.append(f"Expected {name} >= {minimum}, but got {value}.")
-    warmups = [m.hoa_warmup] + [e.warmup for e in m.encoders.values()]
-    if t.window_length <= max(warmups):
-        problems.append(
-            f"Expected window_length longer than every warm-up ({max(warmups)} frames), "
-            f"but got {t.window_length}."
-        )
-    if not 0 < t.hoa_frame_fraction <= 1:
-        problems.append(f"Expected 0 < hoa_frame_fraction <= 1, but got {t.hoa_frame_fraction}.")
-    if t.max_steps is not None and t.max_steps < 1:
-        problems.append(f"Expected max_steps >= 1 or None, but got {t.max_steps}.")
-    if not m.encoders:
-        problems.append("Expected at least one encoder, but got none.")
-    for name, enc in m.encoders.items():
-        if not enc.channels or min(enc.channels) < 1:
-            problems.append(f"Expected positive channels for {name}, but got {enc.channels}.")
-        if enc.bootstrap_max_offset is not None and enc.bootstrap_max_offset < 0:
-            problems.append(
-                f"Expected bootstrap_max_offset >= 0 for {name}, "
-                f"but got {enc.bootstrap_max_offset}."
-            )
-    if problems:
-        raise ValueError("Invalid configuration:\n- " + "\n- ".join(problems))
 
 
 def _fit_worker(fabric, config, preprocessor, prepared, run_dir, resume_from, verbose):
@@ -421,3 +268,6 @@ def _warn_if_few_complete_frames(prepared: PreparedRecordings, threshold: float 
 def _print_receptive_fields(fields: dict[str, int], frame_rate: float) -> None:
     text = ", ".join(f"{name} {rf} frames ({rf / frame_rate:.1f} s)" for name, rf in fields.items())
     Console(stderr=True).print(f"[bold]Receptive fields:[/bold] {text}")
+
+
+_PARAMETER_NAMES = tuple(parameter_defaults())

@@ -1,14 +1,13 @@
 import hashlib
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from bams.cli import app
 from bams.data import Recordings
 from bams.io.mabe import load_submission, validate_submission
-from bams.pipelines.mabe import find_mabe_files, mabe_config, mabe_recordings
-from bams.sim.mabe_like import MOUSE_TASKS, make_mouse_triplets
+from bams.pipelines.mabe import mabe_config
+from bams.sim.mabe_like import make_mouse_triplets
 
 N_FRAMES = 240
 # The tiny model of tests/conftest.py, as `bams train -s` overrides.
@@ -47,89 +46,6 @@ def cli_run(files, tmp_path_factory):
         args += ["-s", item]
     result = CliRunner().invoke(app, args)
     return result, out, paths, digests
-
-
-def test_recordings_one_per_animal_with_clip_labels(files):
-    data = mabe_recordings([files.train, files.test], "mouse")
-    train_clips, test_clips = list(files.train["sequences"]), list(files.test["sequences"])
-    assert len(data) == 3 * 8 and data.frame_rate == 30.0
-    assert data.ids[:3] == [f"{train_clips[0]}/{a}" for a in range(3)]
-    assert data.groups[::3] == train_clips + test_clips
-    assert set(data.sequence_labels) == {"experiment_day", "strain", "lights"}
-    assert set(data.frame_labels) == set(MOUSE_TASKS) - set(data.sequence_labels)
-    annotations = files.train["sequences"][train_clips[0]]["annotations"]
-    for a in range(3):  # every animal of a clip carries the clip's annotations
-        np.testing.assert_array_equal(
-            data.frame_labels["close"][a], annotations[MOUSE_TASKS.index("close")]
-        )
-    assert data.sequence_labels["strain"][0] == annotations[MOUSE_TASKS.index("strain"), 0]
-    n_train = 3 * len(train_clips)
-    assert np.isnan(data.sequence_labels["lights"][n_train:]).all()  # test clips: unlabelled
-    assert np.isnan(data.frame_labels["chases"][n_train]).all()
-    assert data.actions == [
-        "head_speed",
-        "body_speed",
-        "head_turning_rate",
-        "body_turning_rate",
-        "spine_length_rate",
-    ]
-    assert mabe_recordings(files.test, social=False, labels=False).n_features == 40
-
-
-def test_fly_padding_is_dropped(rng):
-    sequences = {}
-    for clip, present in (("a", 9), ("b", 11)):
-        kp = rng.normal(size=(30, 11, 24, 2)) + rng.uniform(-20, 20, size=(1, 11, 1, 2))
-        kp[:, present:] = np.nan
-        sequences[clip] = {"keypoints": kp, "annotations": np.zeros((2, 30))}
-    data = mabe_recordings({"vocabulary": ["x", "y"], "sequences": sequences}, "fly")
-    assert len(data) == 20 and data.ids[9] == "b/0" and data.frame_rate == 150.0
-    assert data.groups.count("a") == 9
-
-
-def test_recordings_errors(files):
-    with pytest.raises(ValueError, match=r"Expected each clip once, but \["):
-        mabe_recordings([files.test, files.test])
-    content = {
-        "vocabulary": ["strain"],
-        "sequences": {
-            "c": {
-                "keypoints": files.test["sequences"][next(iter(files.test["sequences"]))][
-                    "keypoints"
-                ],
-                "annotations": np.r_[np.zeros(100), np.ones(N_FRAMES - 100)][None],
-            }
-        },
-    }
-    with pytest.raises(ValueError, match="Expected sequence-level task 'strain' to be constant"):
-        mabe_recordings(content)
-    with pytest.raises(ValueError, match=r"Expected a species among \['fly', 'mouse'\]"):
-        mabe_recordings(files.test, "cat")
-
-
-def test_find_files_names_what_is_expected(tmp_path, files):
-    with pytest.raises(FileNotFoundError, match="Expected mouse_triplet_train.npy and mouse_"):
-        find_mabe_files(tmp_path)
-    files.save(tmp_path)
-    (tmp_path / "mouse_triplet_test.npy").unlink()
-    with pytest.raises(
-        FileNotFoundError, match=r"but mouse_triplet_test.npy is missing; the folder holds \["
-    ):
-        find_mabe_files(tmp_path)
-    with pytest.raises(FileNotFoundError, match="Expected fly_group_train.npy and fly_group_"):
-        find_mabe_files(tmp_path, "fly")
-    paths = files.save(tmp_path)
-    found = find_mabe_files(tmp_path)
-    assert (found.train, found.test, found.labels, found.split) == (
-        paths["train"],
-        paths["test"],
-        paths["labels"],
-        paths["split"],
-    )
-    (tmp_path / "mouse_triplet_split.npy").rename(tmp_path / "other_split.json")
-    (tmp_path / "x_split.npy").write_bytes(b"")
-    with pytest.raises(ValueError, match="Expected at most one split file"):
-        find_mabe_files(tmp_path)
 
 
 def test_config_defaults_follow_the_paper():

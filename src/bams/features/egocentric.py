@@ -85,6 +85,29 @@ def egocentric_features(
     10.0
     """
     keypoint_names = list(keypoint_names)
+    index, origin, back, front = _resolve_names(keypoints, keypoint_names, origin, heading)
+    kp = mark_missing(keypoints, zero_is_missing)
+    with warnings.catch_warnings():  # frames where every origin point is missing stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        center = np.nanmean(kp[:, [index[n] for n in origin]], axis=1)
+    axis = kp[:, index[front]] - kp[:, index[back]]
+    angle = np.arctan2(axis[:, 1], axis[:, 0])
+    body = rotate(kp - center[:, None], angle)
+    velocity = rotate(backward_difference(center, frame_rate), angle)
+    columns, names = _feature_columns(
+        keypoint_names, index, center, angle, body, velocity, frame_rate, include_position
+    )
+    values = np.stack(columns, axis=1).astype(np.float32)
+    return EgocentricFeatures(values, names, list(ACTIONS))
+
+
+def _resolve_names(
+    keypoints: np.ndarray,
+    keypoint_names: list[str],
+    origin: Sequence[str] | None,
+    heading: tuple[str, str] | None,
+) -> tuple[dict[str, int], list[str], str, str]:
+    """Check the keypoints against their names; return the index, origin, back and front."""
     if keypoints.ndim != 3 or keypoints.shape[2] != 2 or keypoints.shape[1] != len(keypoint_names):
         raise ValueError(
             f"Expected keypoints of shape (T, {len(keypoint_names)}, 2), but got {keypoints.shape}."
@@ -95,15 +118,20 @@ def egocentric_features(
     unknown = sorted((set(origin) | {back, front}) - set(index))
     if unknown:
         raise ValueError(f"Expected keypoints among {keypoint_names}, but got {unknown}.")
-    kp = mark_missing(keypoints, zero_is_missing)
-    with warnings.catch_warnings():  # frames where every origin point is missing stay NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        center = np.nanmean(kp[:, [index[n] for n in origin]], axis=1)
-    axis = kp[:, index[front]] - kp[:, index[back]]
-    angle = np.arctan2(axis[:, 1], axis[:, 0])
-    body = rotate(kp - center[:, None], angle)
-    velocity = rotate(backward_difference(center, frame_rate), angle)
+    return index, origin, back, front
 
+
+def _feature_columns(
+    keypoint_names: list[str],
+    index: dict[str, int],
+    center: np.ndarray,
+    angle: np.ndarray,
+    body: np.ndarray,
+    velocity: np.ndarray,
+    frame_rate: float,
+    include_position: bool,
+) -> tuple[list[np.ndarray], list[str]]:
+    """The columns of :func:`egocentric_features` and their names, in order."""
     columns, names = [], []
     if include_position:
         columns += [center[:, 0], center[:, 1]]
@@ -120,5 +148,4 @@ def egocentric_features(
         angular_velocity(angle, frame_rate),
     ]
     names += list(ACTIONS)
-    values = np.stack(columns, axis=1).astype(np.float32)
-    return EgocentricFeatures(values, names, list(ACTIONS))
+    return columns, names

@@ -137,6 +137,13 @@ def fly_features(
     ]
     if not social or len(per_fly) < 2:
         return per_fly
+    return _add_social(per_fly, frame_rate, n_neighbors)
+
+
+def _add_social(
+    per_fly: list[EgocentricFeatures], frame_rate: float, n_neighbors: int
+) -> list[EgocentricFeatures]:
+    """Append to every fly's features the social features of the flies around it."""
     column = {name: i for i, name in enumerate(per_fly[0].names)}
     centres = np.stack([f.values[:, [column["x"], column["y"]]] for f in per_fly], axis=1)
     angles = np.stack(

@@ -200,6 +200,14 @@ def mouse_features(
     (3, (50, 58), ['head_speed', 'body_speed'])
     """
     keypoints = np.asarray(keypoints)
+    _check_arguments(keypoints, arena_size, frame_rate)
+    kp = mark_missing(keypoints, zero_is_missing) / arena_size
+    columns = [_mouse_columns(kp[:, m], frame_rate) for m in range(kp.shape[1])]
+    return _assemble(kp, columns, frame_rate, social)
+
+
+def _check_arguments(keypoints: np.ndarray, arena_size: float, frame_rate: float) -> None:
+    """Raise the ``ValueError`` of :func:`mouse_features` for invalid arguments."""
     if keypoints.ndim != 4 or keypoints.shape[2:] != (len(MOUSE_KEYPOINTS), 2):
         raise ValueError(
             f"Expected mouse keypoints of shape (T, n_mice, {len(MOUSE_KEYPOINTS)}, 2), but got "
@@ -209,9 +217,13 @@ def mouse_features(
         raise ValueError(
             f"Expected positive arena_size and frame_rate, but got {arena_size} and {frame_rate}."
         )
-    kp = mark_missing(keypoints, zero_is_missing) / arena_size
+
+
+def _assemble(
+    kp: np.ndarray, columns: list[dict[str, np.ndarray]], frame_rate: float, social: bool
+) -> list[EgocentricFeatures]:
+    """The features of every mouse from its :func:`_mouse_columns`, plus the social ones."""
     n_mice = kp.shape[1]
-    columns = [_mouse_columns(kp[:, m], frame_rate) for m in range(n_mice)]
     centres = np.stack([np.stack([c["body_x"], c["body_y"]], axis=1) for c in columns], axis=1)
     body_angles = np.stack([c.pop("_body_angle") for c in columns], axis=1)
     out = []
@@ -219,22 +231,7 @@ def mouse_features(
         names = list(col)
         values = [np.stack(list(col.values()), axis=1)]
         if social and n_mice > 1:
-            others = [j for j in range(n_mice) if j != m]
-            nose, tail_base = kp[:, m, _K["nose"]], kp[:, m, _K["tail_base"]]
-            extra = {
-                "nose_nose_distance": _distances(nose, kp[:, others, _K["nose"]]),
-                "nose_tail_base_distance": _distances(nose, kp[:, others, _K["tail_base"]]),
-                "tail_base_nose_distance": _distances(tail_base, kp[:, others, _K["nose"]]),
-            }
-            social_values, social_names = social_features(
-                centres[:, m],
-                body_angles[:, m],
-                centres[:, others],
-                body_angles[:, others],
-                frame_rate=frame_rate,
-                n_neighbors=n_mice - 1,
-                extra=extra,
-            )
+            social_values, social_names = _social(kp, m, centres, body_angles, frame_rate)
             values.append(social_values)
             names += social_names
         out.append(
@@ -243,6 +240,29 @@ def mouse_features(
             )
         )
     return out
+
+
+def _social(
+    kp: np.ndarray, m: int, centres: np.ndarray, body_angles: np.ndarray, frame_rate: float
+) -> tuple[np.ndarray, list[str]]:
+    """The social features of mouse ``m`` around its body centre and axis, with nose distances."""
+    n_mice = kp.shape[1]
+    others = [j for j in range(n_mice) if j != m]
+    nose, tail_base = kp[:, m, _K["nose"]], kp[:, m, _K["tail_base"]]
+    extra = {
+        "nose_nose_distance": _distances(nose, kp[:, others, _K["nose"]]),
+        "nose_tail_base_distance": _distances(nose, kp[:, others, _K["tail_base"]]),
+        "tail_base_nose_distance": _distances(tail_base, kp[:, others, _K["nose"]]),
+    }
+    return social_features(
+        centres[:, m],
+        body_angles[:, m],
+        centres[:, others],
+        body_angles[:, others],
+        frame_rate=frame_rate,
+        n_neighbors=n_mice - 1,
+        extra=extra,
+    )
 
 
 def _distances(point: np.ndarray, others: np.ndarray) -> np.ndarray:

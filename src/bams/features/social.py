@@ -86,6 +86,28 @@ def social_features(
     other_centers = np.asarray(other_centers, dtype=np.float64)
     other_headings = np.asarray(other_headings, dtype=np.float64)
     extra = {k: np.asarray(v, dtype=np.float64) for k, v in (extra or {}).items()}
+    n_others = _check_shapes(center, heading, other_centers, other_headings, extra, n_neighbors)
+
+    offset = other_centers - center[:, None]
+    per_animal = {
+        "distance": np.hypot(offset[..., 0], offset[..., 1]),
+        "bearing": wrap_angle(np.arctan2(offset[..., 1], offset[..., 0]) - heading[:, None]),
+        "relative_heading": wrap_angle(other_headings - heading[:, None]),
+        **extra,
+    }
+    ranked = _rank_by_distance(per_animal, n_others, n_neighbors)
+    return _rank_columns(ranked, list(extra), frame_rate, n_neighbors, prefix)
+
+
+def _check_shapes(
+    center: np.ndarray,
+    heading: np.ndarray,
+    other_centers: np.ndarray,
+    other_headings: np.ndarray,
+    extra: dict[str, np.ndarray],
+    n_neighbors: int,
+) -> int:
+    """Check the shapes of :func:`social_features`' arguments; return ``N``, the others."""
     n_frames = len(center)
     n_others = other_centers.shape[1] if other_centers.ndim == 3 else -1
     if center.shape != (n_frames, 2) or heading.shape != (n_frames,):
@@ -103,14 +125,13 @@ def social_features(
             )
     if n_neighbors < 1:
         raise ValueError(f"Expected n_neighbors >= 1, but got {n_neighbors}.")
+    return n_others
 
-    offset = other_centers - center[:, None]
-    per_animal = {
-        "distance": np.hypot(offset[..., 0], offset[..., 1]),
-        "bearing": wrap_angle(np.arctan2(offset[..., 1], offset[..., 0]) - heading[:, None]),
-        "relative_heading": wrap_angle(other_headings - heading[:, None]),
-        **extra,
-    }
+
+def _rank_by_distance(
+    per_animal: dict[str, np.ndarray], n_others: int, n_neighbors: int
+) -> dict[str, np.ndarray]:
+    """Reorder every ``(T, N)`` value by distance, nearest first, to ``(T, n_neighbors)``."""
     # Missing neighbours (NaN distance) sort last; pad so every rank exists.
     order = np.argsort(np.where(np.isnan(per_animal["distance"]), np.inf, per_animal["distance"]))
     pad = max(n_neighbors - n_others, 0)
@@ -118,7 +139,17 @@ def social_features(
     for name, values in per_animal.items():
         values = np.take_along_axis(values, order, axis=1)
         ranked[name] = np.pad(values, ((0, 0), (0, pad)), constant_values=np.nan)[:, :n_neighbors]
+    return ranked
 
+
+def _rank_columns(
+    ranked: dict[str, np.ndarray],
+    extra: list[str],
+    frame_rate: float,
+    n_neighbors: int,
+    prefix: str,
+) -> tuple[np.ndarray, list[str]]:
+    """The feature columns of every rank, as returned by :func:`social_features`."""
     columns, names = [], []
     for rank in range(n_neighbors):
         distance = ranked["distance"][:, rank]

@@ -55,6 +55,30 @@ def validate_submission(
     >>> submission = {"frame_number_map": {"a": (0, 10), "b": (10, 30)}, "embeddings": embeddings}
     >>> validate_submission(submission, {"a": 10, "b": 20})
     """
+    frame_map, embeddings = _submission_parts(submission)
+    _check_embeddings(embeddings, max_dims)
+    spans, total = _clip_spans_of_lengths(frame_map, clip_lengths)
+    if len(embeddings) != total:
+        raise ValueError(
+            f"Expected the embeddings to have {total} frames (the total length of the clips), "
+            f"but got {len(embeddings)}."
+        )
+    non_finite = _count_non_finite(embeddings)
+    if non_finite:
+        raise ValueError(
+            "Expected finite embeddings (no NaN or infinity), but got "
+            f"{non_finite} non-finite values."
+        )
+    for clip, (start, end) in spans.items():
+        if start < 0 or end > len(embeddings):
+            raise ValueError(
+                f"Expected the span of clip '{clip}' to lie within the {len(embeddings)} "
+                f"embedding frames, but got ({start}, {end})."
+            )
+
+
+def _submission_parts(submission: object) -> tuple[Mapping, object]:
+    """The frame number map and the embeddings of a submission dict, checked in that order."""
     if not isinstance(submission, dict):
         raise ValueError(
             f"Expected the submission to be a dict, but got {type(submission).__name__}."
@@ -75,7 +99,11 @@ def validate_submission(
             "Expected an 'embeddings' array in the submission, but the embeddings array is "
             f"missing (keys: {sorted(map(str, submission))})."
         )
-    embeddings = submission["embeddings"]
+    return frame_map, submission["embeddings"]
+
+
+def _check_embeddings(embeddings: object, max_dims: int) -> None:
+    """Check the type, shape, size and dtype of the embeddings, in the evaluator's order."""
     if not isinstance(embeddings, np.ndarray):
         raise ValueError(
             f"Expected the embeddings to be a numpy array, but got {type(embeddings).__name__}."
@@ -93,6 +121,12 @@ def validate_submission(
     # The evaluator checks isinstance(embeddings[0, 0], np.float32); the dtype says the same.
     if embeddings.dtype != np.float32:
         raise ValueError(f"Expected float32 embeddings, but got {embeddings.dtype}.")
+
+
+def _clip_spans_of_lengths(
+    frame_map: Mapping, clip_lengths: Mapping[str, int]
+) -> tuple[dict[str, tuple[int, int]], int]:
+    """The span of every clip in the frame number map, checked against its length; the total."""
     total = 0
     spans = {}
     for clip, length in clip_lengths.items():
@@ -105,23 +139,7 @@ def validate_submission(
                 f"but got {end - start} (start {start}, end {end})."
             )
         total += int(length)
-    if len(embeddings) != total:
-        raise ValueError(
-            f"Expected the embeddings to have {total} frames (the total length of the clips), "
-            f"but got {len(embeddings)}."
-        )
-    non_finite = _count_non_finite(embeddings)
-    if non_finite:
-        raise ValueError(
-            "Expected finite embeddings (no NaN or infinity), but got "
-            f"{non_finite} non-finite values."
-        )
-    for clip, (start, end) in spans.items():
-        if start < 0 or end > len(embeddings):
-            raise ValueError(
-                f"Expected the span of clip '{clip}' to lie within the {len(embeddings)} "
-                f"embedding frames, but got ({start}, {end})."
-            )
+    return spans, total
 
 
 def _count_non_finite(array: np.ndarray, block: int = 1 << 20) -> int:

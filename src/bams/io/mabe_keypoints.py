@@ -142,6 +142,25 @@ def check_mabe_clips(content: object, species: str | Species, source: str = "a d
     ((5, 3, 12, 2), (1, 5))
     """
     spec = _species(species)
+    vocabulary, sequences = _top_level(content, source)
+    problems: list[str] = []
+    keypoints, annotations = _check_sequences(sequences, spec, len(vocabulary), problems)
+    if annotations and len(annotations) != len(sequences) and not problems:
+        without = [str(c) for c in sequences if str(c) not in annotations]
+        problems.append(
+            f"Expected annotations in every clip or in none, but {len(without)} clips have none "
+            f"(e.g. {without[:3]})."
+        )
+    if problems:
+        listed = problems[:_MAX_LISTED]
+        if len(problems) > _MAX_LISTED:
+            listed.append(f"... and {len(problems) - _MAX_LISTED} more problems.")
+        raise ValueError(f"Invalid MABe {spec.name} file {source}:\n- " + "\n- ".join(listed))
+    return MabeClips(spec, vocabulary, keypoints, annotations or None, source)
+
+
+def _top_level(content: object, source: str) -> tuple[list[str], Mapping]:
+    """The vocabulary and the sequences of a trajectory dict; the first problem is raised."""
     if not isinstance(content, Mapping):
         raise ValueError(
             f"Expected a dict with 'vocabulary' and 'sequences' in {source}, but got "
@@ -161,7 +180,13 @@ def check_mabe_clips(content: object, species: str | Species, source: str = "a d
             f"{{'keypoints', 'annotations'}}, but got {type(sequences).__name__}"
             f"{' (empty)' if isinstance(sequences, Mapping) else ''}."
         )
-    problems: list[str] = []
+    return vocabulary, sequences
+
+
+def _check_sequences(
+    sequences: Mapping, spec: Species, n_tasks: int, problems: list[str]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The checked keypoints and annotations of every clip; problems are appended, not raised."""
     keypoints: dict[str, np.ndarray] = {}
     annotations: dict[str, np.ndarray] = {}
     shape_seen: tuple[int, int] | None = None  # (n_animals, n_keypoints) of the first clip
@@ -179,21 +204,10 @@ def check_mabe_clips(content: object, species: str | Species, source: str = "a d
         shape_seen = shape_seen or kp.shape[1:3]
         keypoints[clip] = kp
         if entry.get("annotations") is not None:
-            ann = _check_annotations(entry["annotations"], clip, len(vocabulary), len(kp), problems)
+            ann = _check_annotations(entry["annotations"], clip, n_tasks, len(kp), problems)
             if ann is not None:
                 annotations[clip] = ann
-    if annotations and len(annotations) != len(sequences) and not problems:
-        without = [str(c) for c in sequences if str(c) not in annotations]
-        problems.append(
-            f"Expected annotations in every clip or in none, but {len(without)} clips have none "
-            f"(e.g. {without[:3]})."
-        )
-    if problems:
-        listed = problems[:_MAX_LISTED]
-        if len(problems) > _MAX_LISTED:
-            listed.append(f"... and {len(problems) - _MAX_LISTED} more problems.")
-        raise ValueError(f"Invalid MABe {spec.name} file {source}:\n- " + "\n- ".join(listed))
-    return MabeClips(spec, vocabulary, keypoints, annotations or None, source)
+    return keypoints, annotations
 
 
 def _check_keypoints(value, clip, spec, shape_seen, problems) -> np.ndarray | None:

@@ -12,7 +12,6 @@ for BAMS's two 32-dimensional latents.
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 from bams.data import Recordings
 from bams.io.mabe import validate_submission
+from bams.utils.atomic import atomic_write
 
 __all__ = ["build_submission", "write_submission"]
 
@@ -98,6 +98,34 @@ def build_submission(
         members.setdefault(group, []).append(i)
     given = dict(clips) if isinstance(clips, Mapping) else {}
     order = list(clips) if clips is not None else list(members)
+    lengths = _clip_lengths(data, order, members, given)
+    absent = [clip for clip in order if clip not in members]
+    if absent:
+        warnings.warn(
+            f"{len(absent)} clips have no recordings (e.g. {absent[:3]}); their embeddings are "
+            "zeros.",
+            stacklevel=2,
+        )
+    spans, start = {}, 0
+    for clip in order:
+        spans[clip] = (start, start + lengths[clip])
+        start += lengths[clip]
+    present = [c for c in order if c in members]
+    embeddings = _filled(model_or_embeddings, data, present, members, spans, start, max_dims)
+    if standardize and len(embeddings):
+        _standardize(embeddings)
+    submission = {"frame_number_map": spans, "embeddings": embeddings}
+    validate_submission(submission, lengths, max_dims=max_dims)
+    return submission
+
+
+def _clip_lengths(
+    data: Recordings,
+    order: Sequence[str],
+    members: Mapping[str, list[int]],
+    given: Mapping[str, int],
+) -> dict[str, int]:
+    """The frames of every clip: its recordings' common length, else the length given."""
     lengths = {}
     for clip in order:
         if clip in members:
@@ -114,28 +142,28 @@ def build_submission(
             raise ValueError(
                 f"Expected recordings of clip '{clip}' (or its length in clips), but data has none."
             )
-    absent = [clip for clip in order if clip not in members]
-    if absent:
-        warnings.warn(
-            f"{len(absent)} clips have no recordings (e.g. {absent[:3]}); their embeddings are "
-            "zeros.",
-            stacklevel=2,
-        )
-    spans, start = {}, 0
-    for clip in order:
-        spans[clip] = (start, start + lengths[clip])
-        start += lengths[clip]
+    return lengths
+
+
+def _filled(
+    source: object,
+    data: Recordings,
+    clips: list[str],
+    members: Mapping[str, list[int]],
+    spans: Mapping[str, tuple[int, int]],
+    n_frames: int,
+    max_dims: int,
+) -> np.ndarray:
+    """The ``(n_frames, D)`` embeddings, zeros except at the spans of ``clips``."""
     embeddings = None  # allocated at the first clip, filled clip by clip (bounded memory)
-    for clip, emb in _clip_embeddings(
-        model_or_embeddings, data, [c for c in order if c in members], members
-    ):
+    for clip, emb in _clip_embeddings(source, data, clips, members):
         if embeddings is None:
             if emb.shape[1] > max_dims:
                 raise ValueError(
                     f"Expected at most {max_dims} embedding dimensions ([mean, max - min] of "
                     f"the animals' latents), but got {emb.shape[1]}; use smaller latents."
                 )
-            embeddings = np.zeros((start, emb.shape[1]), dtype=np.float32)
+            embeddings = np.zeros((n_frames, emb.shape[1]), dtype=np.float32)
         elif emb.shape[1] != embeddings.shape[1]:
             raise ValueError(
                 f"Expected {embeddings.shape[1]} embedding dimensions in every clip, but clip "
@@ -144,11 +172,7 @@ def build_submission(
         embeddings[spans[clip][0] : spans[clip][1]] = emb
     if embeddings is None:
         raise ValueError("Expected at least one clip with recordings, but got none.")
-    if standardize and len(embeddings):
-        _standardize(embeddings)
-    submission = {"frame_number_map": spans, "embeddings": embeddings}
-    validate_submission(submission, lengths, max_dims=max_dims)
-    return submission
+    return embeddings
 
 
 def _standardize(x: np.ndarray, block: int = 1 << 16) -> None:
@@ -239,13 +263,10 @@ def write_submission(
     submission = build_submission(
         model_or_embeddings, data, clips=clips, max_dims=max_dims, standardize=standardize
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.save(handle, submission, allow_pickle=True)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: _save(tmp, submission))
+
+
+def _save(tmp: Path, submission: dict) -> None:
+    # Through an open file: np.save given a path not ending in .npy would append .npy to it.
+    with open(tmp, "wb") as handle:
+        np.save(handle, submission, allow_pickle=True)

@@ -19,13 +19,11 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from bams.evaluation.tasks import CLASSIFICATION, Task
-from bams.report.plots import (
+from bams.report.plots import plot_loss_curves, plot_readout_bars, plot_receptive_fields
+from bams.report.plots_embedding import (
     plot_embedding_scatter,
     plot_label_band,
-    plot_loss_curves,
     plot_principal_components,
-    plot_readout_bars,
-    plot_receptive_fields,
 )
 from bams.report.style import METRIC_NAMES
 

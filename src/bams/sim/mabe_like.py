@@ -154,6 +154,14 @@ def make_mouse_triplets(
             f"Expected n_clips >= 4 and n_frames >= 2, but got {n_clips} and {n_frames}."
         )
     rng = np.random.default_rng(seed)
+    clips, keypoints, annotations = _simulate_clips(
+        rng, n_clips, n_frames, missing_rate, zero_rate, swap_fraction, dtype
+    )
+    return _make_files(rng, clips, keypoints, annotations, n_frames, train_fraction)
+
+
+def _simulate_clips(rng, n_clips, n_frames, missing_rate, zero_rate, swap_fraction, dtype):
+    """Clip names, corrupted keypoints ``(T, 3, 12, 2)`` and annotations ``(13, T)`` per clip."""
     clips = [f"{i:05d}{rng.integers(16**6):06x}" for i in range(n_clips)]
     strain = rng.permutation(np.arange(n_clips) % 2)
     lights = rng.permutation((np.arange(n_clips) // 2) % 2)
@@ -166,7 +174,12 @@ def make_mouse_triplets(
             _annotations(rng, kp, heading, pursuit, speed, strain[part], lights[part])
         )
         keypoints += list(_corrupt(rng, kp, missing_rate, zero_rate, swap_fraction).astype(dtype))
+    return clips, keypoints, annotations
 
+
+def _make_files(rng, clips, keypoints, annotations, n_frames, train_fraction):
+    """Split the clips into train and test and build the four dicts of the MABe files."""
+    n_clips = len(clips)
     n_train = min(max(int(round(train_fraction * n_clips)), 1), n_clips - 3)
     order = rng.permutation(n_clips)
     train_idx, test_idx = np.sort(order[:n_train]), np.sort(order[n_train:])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,10 @@ import numpy as np
 import torch
 
 import bams
+from bams.layout import LAST_CHECKPOINT
+from bams.utils.atomic import publish, temporary_sibling
 
-LAST_CHECKPOINT = "last.ckpt"
+__all__ = ["LAST_CHECKPOINT", "library_versions", "load_checkpoint", "save_checkpoint"]
 
 
 def library_versions() -> dict[str, str]:
@@ -35,18 +36,17 @@ def library_versions() -> dict[str, str]:
 def save_checkpoint(fabric, path: str | Path, state: dict[str, Any]) -> None:
     """Save ``state`` with ``fabric.save`` to a temporary file, then rename it into place.
 
-    A crash while writing never leaves a truncated checkpoint at ``path``. Must be called on
-    every process (Fabric writes from rank 0 only).
+    A crash while writing never leaves a truncated checkpoint at ``path``, and the temporary
+    name is unique, so two runs never write into each other's file. Must be called on every
+    process (Fabric writes from rank 0 only; rank 0 chooses the name).
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if fabric.is_global_zero:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fabric.barrier()
+    tmp = temporary_sibling(path) if fabric.is_global_zero else None
+    tmp = fabric.broadcast(tmp, src=0)
     fabric.save(tmp, state)
     fabric.barrier()
     if fabric.is_global_zero:
-        os.replace(tmp, path)
+        publish(tmp, path)
     fabric.barrier()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.utils.data import DataLoader
 
 from bams.config import RunConfig, TrainConfig, to_dict
+from bams.layout import CHECKPOINT_DIR, LAST_CHECKPOINT
 from bams.models import BAMSNetwork
-from bams.training.checkpoint import LAST_CHECKPOINT, library_versions, save_checkpoint
+from bams.training.checkpoint import library_versions, save_checkpoint
 from bams.training.objective import bams_losses
 from bams.training.windows import PreparedRecordings, WindowDataset
 
@@ -104,104 +106,148 @@ def train_network(
     loader = fabric.setup_dataloaders(
         DataLoader(dataset, batch_size=train.batch_size, num_workers=train.num_workers)
     )
-    head_params = [p for n, p in network.named_parameters() if n.startswith("heads.")]
-    other_params = [p for n, p in network.named_parameters() if not n.startswith("heads.")]
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": other_params, "lr": train.learning_rate},
-            {"params": head_params, "lr": train.learning_rate * train.head_lr_multiplier},
-        ],
-        weight_decay=train.weight_decay,
-    )
-    base_lrs = [group["lr"] for group in optimizer.param_groups]
+    optimizer = _optimizer(network, train)
     model, optimizer = fabric.setup(network, optimizer)
-
-    steps_per_epoch = len(loader)
-    total_steps = train.max_steps or train.epochs * steps_per_epoch
-    n_epochs = math.ceil(total_steps / steps_per_epoch)
-    step, start_epoch = 0, 0
-    history: dict[str, list[float]] = defaultdict(list)
-    if resume_from is not None:
-        rest = fabric.load(
-            resume_from, {"network": model, "optimizer": optimizer}, strict=False, weights_only=True
-        )
-        step, start_epoch = int(rest["step"]), int(rest["epoch"])
-        history.update({k: list(v) for k, v in rest.get("history", {}).items()})
-        if "rng" in rest:
-            torch.set_rng_state(rest["rng"])
-
-    checkpoints = Path(run_dir, "checkpoints") if run_dir is not None else None
-    show = progress and fabric.is_global_zero
+    run = _Run(
+        fabric=fabric,
+        model=model,
+        optimizer=optimizer,
+        config=config,
+        base_lrs=[group["lr"] for group in optimizer.param_groups],
+        total_steps=train.max_steps or train.epochs * len(loader),
+        checkpoints=Path(run_dir, CHECKPOINT_DIR) if run_dir is not None else None,
+        extra_state={"receptive_fields": network.receptive_fields, **(extra_state or {})},
+    )
+    n_epochs = math.ceil(run.total_steps / len(loader))
+    start_epoch = run.resume(resume_from) if resume_from is not None else 0
     with Progress(
         TextColumn(f"[bold]epoch {{task.fields[epoch]}}/{n_epochs}"),
         BarColumn(bar_width=16),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.fields[losses]}"),
-        disable=not show,
+        disable=not (progress and fabric.is_global_zero),
     ) as bar:
         task = bar.add_task(
-            "train", total=total_steps, completed=step, epoch=start_epoch, losses=""
+            "train", total=run.total_steps, completed=run.step, epoch=start_epoch, losses=""
         )
         for epoch in range(start_epoch, n_epochs):
-            if step >= total_steps:
+            if run.step >= run.total_steps:
                 break
             dataset.set_epoch(epoch)
-            model.train()
-            sums: dict[str, torch.Tensor] = defaultdict(
-                lambda: torch.zeros((), device=fabric.device)
-            )
-            n_batches = 0
-            for batch in loader:
-                factor = lr_factor(step, total_steps, train.lr_decay_at, train.lr_decay_factor)
-                for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
-                    group["lr"] = base * factor
-                losses = bams_losses(
-                    model, batch, config.model, train.hoa_frame_fraction, train.bootstrap_pairs
-                )
-                optimizer.zero_grad(set_to_none=True)
-                fabric.backward(losses["total"])
-                if train.grad_clip_norm is not None:
-                    fabric.clip_gradients(model, optimizer, max_norm=train.grad_clip_norm)
-                optimizer.step()
-                step += 1
-                n_batches += 1
-                for key, value in losses.items():
-                    sums[key] += value.detach()
-                if step % train.log_every == 0 or step == total_steps:
-                    values = {k: float(v.detach()) for k, v in losses.items()}
-                    fabric.log_dict({f"train/{k}": v for k, v in values.items()}, step=step)
-                    fabric.log("train/lr", base_lrs[0] * factor, step=step)
-                    bar.update(task, losses=_format_losses(values))
-                bar.update(task, completed=step, epoch=epoch + 1)
-                if step >= total_steps:
-                    break
-            means = {
-                k: float(fabric.all_reduce(v / max(n_batches, 1), reduce_op="mean"))
-                for k, v in sums.items()
-            }
-            history["epoch"].append(epoch + 1)
-            for key, value in means.items():
-                history[key].append(value)
-            last = step >= total_steps or epoch + 1 == n_epochs
-            if checkpoints is not None and ((epoch + 1) % train.checkpoint_every == 0 or last):
-                state = {
-                    "network": model,
-                    "optimizer": optimizer,
-                    "epoch": epoch + 1,
-                    "step": step,
-                    "history": dict(history),
-                    "config": to_dict(config),
-                    "receptive_fields": network.receptive_fields,
-                    "metadata": library_versions(),
-                    "rng": torch.get_rng_state(),
-                    **(extra_state or {}),
-                }
-                save_checkpoint(fabric, checkpoints / LAST_CHECKPOINT, state)
+            run.epoch(loader, epoch, lambda **fields: bar.update(task, **fields))
+            run.end_epoch(epoch, last=run.step >= run.total_steps or epoch + 1 == n_epochs)
     for logger in fabric.loggers:
         logger.finalize("success")
     weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
-    return weights, dict(history)
+    return weights, dict(run.history)
+
+
+def _optimizer(network: BAMSNetwork, train: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW, with the bootstrap heads at ``head_lr_multiplier`` times the learning rate."""
+    head_params = [p for n, p in network.named_parameters() if n.startswith("heads.")]
+    other_params = [p for n, p in network.named_parameters() if not n.startswith("heads.")]
+    return torch.optim.AdamW(
+        [
+            {"params": other_params, "lr": train.learning_rate},
+            {"params": head_params, "lr": train.learning_rate * train.head_lr_multiplier},
+        ],
+        weight_decay=train.weight_decay,
+    )
+
+
+@dataclass
+class _Run:
+    """The state of one training run: optimizer steps, per-epoch history and checkpoints."""
+
+    fabric: Fabric
+    model: Any
+    optimizer: Any
+    config: RunConfig
+    base_lrs: list[float]
+    total_steps: int
+    checkpoints: Path | None
+    extra_state: dict[str, Any]
+    step: int = 0
+    history: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    sums: dict[str, torch.Tensor] = field(default_factory=dict)
+    n_batches: int = 0
+
+    def resume(self, path: str | Path) -> int:
+        """Load network, optimizer, step, history and RNG state; return the epoch to start."""
+        rest = self.fabric.load(
+            path,
+            {"network": self.model, "optimizer": self.optimizer},
+            strict=False,
+            weights_only=True,
+        )
+        self.step = int(rest["step"])
+        self.history.update({k: list(v) for k, v in rest.get("history", {}).items()})
+        if "rng" in rest:
+            torch.set_rng_state(rest["rng"])
+        return int(rest["epoch"])
+
+    def epoch(self, loader, epoch: int, show) -> None:
+        """One pass over ``loader`` (or until the last step); ``show`` updates the progress bar."""
+        train, fabric = self.config.train, self.fabric
+        self.model.train()
+        self.sums = defaultdict(lambda: torch.zeros((), device=fabric.device))
+        self.n_batches = 0
+        for batch in loader:
+            factor = lr_factor(
+                self.step, self.total_steps, train.lr_decay_at, train.lr_decay_factor
+            )
+            for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
+                group["lr"] = base * factor
+            losses = bams_losses(
+                self.model,
+                batch,
+                self.config.model,
+                train.hoa_frame_fraction,
+                train.bootstrap_pairs,
+            )
+            self.optimizer.zero_grad(set_to_none=True)
+            fabric.backward(losses["total"])
+            if train.grad_clip_norm is not None:
+                fabric.clip_gradients(self.model, self.optimizer, max_norm=train.grad_clip_norm)
+            self.optimizer.step()
+            self.step += 1
+            self.n_batches += 1
+            for key, value in losses.items():
+                self.sums[key] += value.detach()
+            if self.step % train.log_every == 0 or self.step == self.total_steps:
+                values = {k: float(v.detach()) for k, v in losses.items()}
+                fabric.log_dict({f"train/{k}": v for k, v in values.items()}, step=self.step)
+                fabric.log("train/lr", self.base_lrs[0] * factor, step=self.step)
+                show(losses=_format_losses(values))
+            show(completed=self.step, epoch=epoch + 1)
+            if self.step >= self.total_steps:
+                break
+
+    def end_epoch(self, epoch: int, last: bool) -> None:
+        """Record the epoch's mean losses (over every process); checkpoint when due."""
+        means = {
+            k: float(self.fabric.all_reduce(v / max(self.n_batches, 1), reduce_op="mean"))
+            for k, v in self.sums.items()
+        }
+        self.history["epoch"].append(epoch + 1)
+        for key, value in means.items():
+            self.history[key].append(value)
+        due = (epoch + 1) % self.config.train.checkpoint_every == 0 or last
+        if self.checkpoints is None or not due:
+            return
+        state = {
+            "network": self.model,
+            "optimizer": self.optimizer,
+            "epoch": epoch + 1,
+            "step": self.step,
+            "history": dict(self.history),
+            "config": to_dict(self.config),
+            "metadata": library_versions(),
+            "rng": torch.get_rng_state(),
+            **self.extra_state,
+        }
+        save_checkpoint(self.fabric, self.checkpoints / LAST_CHECKPOINT, state)
 
 
 def _format_losses(values: dict[str, float]) -> str:

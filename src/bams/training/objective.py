@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 from bams.config import ModelConfig
-from bams.losses import bootstrap_loss, hoa_loss
-from bams.targets import hoa_targets
+from bams.training.losses import bootstrap_loss, hoa_loss
+from bams.training.targets import hoa_targets
 
 
 def sample_frames(mask: torch.Tensor, k: int) -> torch.Tensor:

@@ -94,6 +94,25 @@ def simulate_bandit(
     >>> data.groups
     ['ind0000', 'ind0000', 'ind0001', 'ind0001']
     """
+    return _simulate(**locals())  # locals() holds exactly the parameters here
+
+
+def _simulate(
+    n_individuals,
+    n_sessions,
+    n_trials,
+    n_arms,
+    seed,
+    games,
+    reaction_times,
+    drift,
+    bounds,
+    parameters,
+    drift_scale,
+    boundary,
+    non_decision_time,
+) -> Recordings:
+    """Check the arguments of :func:`simulate_bandit`, play the games and record them."""
     _check_arguments(
         {
             "n_individuals": (n_individuals, 1),
@@ -122,7 +141,6 @@ def simulate_bandit(
     choices, rewards, strategy, value_gap = play(
         agents, outcomes, np.random.default_rng(choice_seed)
     )
-
     features = [np.eye(n_arms)[choices], rewards[..., None]]
     names = [f"choice_{k}" for k in range(n_arms)] + ["reward"]
     if reaction_times:
@@ -131,6 +149,19 @@ def simulate_bandit(
         names.append("log_rt")
     x = np.concatenate(features, axis=-1).astype(np.float32)  # (N, S, T, F)
     best = probabilities.argmax(axis=-1)  # (S, T), broadcast over individuals
+    return _to_recordings(x, names, choices == best, strategy, agents, game_of_session)
+
+
+def _to_recordings(
+    x: np.ndarray,
+    names: list[str],
+    chose_best: np.ndarray,
+    strategy: np.ndarray,
+    agents: dict[str, np.ndarray],
+    game_of_session: np.ndarray,
+) -> Recordings:
+    """The ``(N, S, T, F)`` features ``x`` and their labels as individual-major recordings."""
+    n_individuals, n_sessions, n_trials = x.shape[:3]
     individual = np.repeat(np.arange(n_individuals), n_sessions)
     session = np.tile(np.arange(n_sessions), n_individuals)
     return Recordings(
@@ -141,7 +172,7 @@ def simulate_bandit(
         groups=[f"ind{i:04d}" for i in individual],
         frame_labels={
             "strategy": list(np.array(STRATEGIES)[strategy].reshape(-1, n_trials)),
-            "chose_best_arm": list((choices == best).reshape(-1, n_trials)),
+            "chose_best_arm": list(chose_best.reshape(-1, n_trials)),
         },
         sequence_labels={
             "individual": individual.astype(np.int64),

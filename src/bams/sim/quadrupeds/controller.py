@@ -147,14 +147,31 @@ class TrotController:
             Position targets (rad) of the actuators, shape ``(12,)``, legs FR, FL, RR, RL x
             (hip, thigh, calf), with the weight feed-forward folded in.
         """
-        dt = self.dt
-        self.time += dt
+        self.time += self.dt
         rot = _quat_to_mat(qpos[3:7])
         yaw = np.arctan2(rot[1, 0], rot[0, 0])
         cy, sy = np.cos(yaw), np.sin(yaw)
         heading = np.array([[cy, sy], [-sy, cy]])  # row vectors: xy_world = xy_heading @ heading
         forward = cy * qvel[0] + sy * qvel[1]
         lateral = -sy * qvel[0] + cy * qvel[1]
+        reference, speed = self._track_speed(forward)
+        yaw_ref = min(max(-LATERAL_GAIN * qpos[1], -0.3), 0.3)
+        yaw_rate = min(max(YAW_GAIN * (yaw_ref - yaw), -0.6), 0.6)
+        leg_phase, stance = self._advance_gait(qpos, rot, heading)
+        xy = self._move_stance_feet(speed, yaw_rate)
+        swing_xy, swing_z = self._swing_feet(
+            leg_phase, qpos[:2], heading, qvel, forward, lateral, reference, yaw_rate
+        )
+        self._update_height(qpos[:2], heading)
+        self.command_xy = np.where(stance[:, None], xy, swing_xy)
+        q_target, tilt = self._leg_targets(stance, swing_z, rot, qvel, cy, sy)
+        self.q_target = q_target
+        tau, q_rate = self._feedforward(qpos, qvel, rot, stance, speed, tilt)
+        return (q_target + tau * self.inv_kp + VELOCITY_FEEDFORWARD * q_rate).ravel()
+
+    def _track_speed(self, forward: float) -> tuple[float, float]:
+        """The ramped reference speed, and the speed sent to the feet (with the integral term)."""
+        dt = self.dt
         self.speed_filtered += dt / SPEED_FILTER * (forward - self.speed_filtered)
         reference = self.command_speed * min(1.0, self.time / RAMP)
         self.speed_integral = min(
@@ -164,12 +181,14 @@ class TrotController:
             ),
             self.command_speed,
         )
-        speed = reference + self.speed_integral
-        yaw_ref = min(max(-LATERAL_GAIN * qpos[1], -0.3), 0.3)
-        yaw_rate = min(max(YAW_GAIN * (yaw_ref - yaw), -0.6), 0.6)
+        return reference, reference + self.speed_integral
 
-        # Gait phase and transitions (targets are for the end of this control period).
-        self.phase = (self.phase + self.frequency * dt) % 1.0
+    def _advance_gait(
+        self, qpos: np.ndarray, rot: np.ndarray, heading: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Advance the gait phase and handle touchdowns and lift-offs; return phases, stance."""
+        # Targets are for the end of this control period.
+        self.phase = (self.phase + self.frequency * self.dt) % 1.0
         leg_phase = self.leg_phase()
         stance = leg_phase < DUTY
         touchdown = stance & ~self.stance
@@ -188,15 +207,24 @@ class TrotController:
         if liftoff.any():
             self.swing_start[liftoff] = base_xy + self.stance_xy[liftoff] @ heading
             self.swing_start_z[liftoff] = self.foot_z[liftoff]
+        return leg_phase, stance
 
-        # Stance feet: translate backward and rotate against the yaw rate (heading frame).
-        xy = self.stance_xy
-        turn = yaw_rate * dt
-        xy[:, 0] -= speed * dt
+    def _move_stance_feet(self, speed: float, yaw_rate: float) -> np.ndarray:
+        """Translate the stance feet backward and rotate them against the yaw rate, in place."""
+        xy = self.stance_xy  # in the heading frame
+        turn = yaw_rate * self.dt
+        xy[:, 0] -= speed * self.dt
         xy[:] = xy + turn * xy[:, ::-1] * (1.0, -1.0)
+        return xy
 
-        # Swing feet: Raibert landing point; a cycloid between lift-off and landing points in
-        # the world (so feet touch down at ground speed); lifted over the terrain on the path.
+    def _swing_feet(
+        self, leg_phase, base_xy, heading, qvel, forward, lateral, reference, yaw_rate
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Swing foot targets: horizontal (heading frame) ``(4, 2)`` and heights ``(4,)``.
+
+        Raibert landing point; a cycloid between lift-off and landing points in the world (so
+        feet touch down at ground speed); lifted over the terrain on the path.
+        """
         lead = leg_phase + SWING_LEAD * self.frequency
         s = np.clip((lead - DUTY) / (1 - DUTY), 0.0, 1.0)
         land = self.nominal + (0.5 * self.stance_time * yaw_rate) * self._nominal_perp
@@ -220,15 +248,21 @@ class TrotController:
             self.swing_start_z + (top - self.swing_start_z) * bump,
             land_z - TOUCHDOWN_DEPTH + (top - land_z + TOUCHDOWN_DEPTH) * bump,
         )
+        return swing_xy, swing_z
 
-        # Body height from the terrain under the hips (low-pass filtered).
+    def _update_height(self, base_xy: np.ndarray, heading: np.ndarray) -> None:
+        """Low-pass the body height towards the terrain under the hips plus the nominal height."""
         hips_world = base_xy + self.hips[:, :2] @ heading
         ground = float(np.mean(self.terrain.height(hips_world[:, 0], hips_world[:, 1])))
         target_height = ground + self.morphology.nominal_height
-        self.height += dt / HEIGHT_FILTER * (target_height - self.height)
+        self.height += self.dt / HEIGHT_FILTER * (target_height - self.height)
 
-        # Leg vectors from level hips (plus an attitude correction), in the actual trunk frame.
-        self.command_xy = np.where(stance[:, None], xy, swing_xy)
+    def _leg_targets(self, stance, swing_z, rot, qvel, cy, sy) -> tuple[np.ndarray, np.ndarray]:
+        """Joint targets ``(4, 3)`` of the commanded feet, and the trunk's tilt from its heading.
+
+        Leg vectors are taken from level hips (plus an attitude correction), then expressed in
+        the actual trunk frame.
+        """
         legs = np.empty((4, 3))
         legs[:, :2] = self.command_xy - self.hips[:, :2]
         legs[:, 2] = np.where(stance, self.foot_z, swing_z) - self.height
@@ -238,20 +272,23 @@ class TrotController:
         dive = ATTITUDE_GAIN * (pitch + ATTITUDE_DAMPING * qvel[4])
         legs[:, 2] += self.hips[:, 1] * lift - self.hips[:, 0] * dive
         tilt = np.array([[cy, -sy, 0.0], [sy, cy, 0.0], [0.0, 0.0, 1.0]]).T @ rot
-        q_target = kinematics.inverse(legs @ tilt, self.offset, self.l1, self.l2)
-        self.q_target = q_target
+        return kinematics.inverse(legs @ tilt, self.offset, self.l1, self.l2), tilt
 
-        # Feed-forward on stance legs: the forces that carry the weight and hold the attitude.
+    def _feedforward(self, qpos, qvel, rot, stance, speed, tilt) -> tuple[np.ndarray, np.ndarray]:
+        """Stance joint torques ``(4, 3)`` and joint velocity targets ``(4, 3)``.
+
+        The torques give the forces that carry the weight and hold the attitude; the velocities
+        sweep the stance feet backward (so the actuators' damping does not brake them).
+        """
         q_now = qpos[7:19].reshape(4, 3)
         jac = kinematics.jacobian(q_now, self.offset, self.l1, self.l2)
         feet = (self.hips + kinematics.forward(q_now, self.offset, self.l1, self.l2)) @ rot.T
         forces = self._distribute(feet, stance, rot, qpos, qvel)
         tau = -np.einsum("lij,li->lj", jac, forces @ rot)
-        # Joint velocities that sweep the stance feet backward (so damping does not brake).
         sweep = np.broadcast_to(-speed * tilt[0], (4, 3))[..., None]
         q_rate = np.linalg.solve(jac, sweep)[..., 0] * stance[:, None]
         q_rate = np.clip(q_rate, -MAX_RATE, MAX_RATE)
-        return (q_target + tau * self.inv_kp + VELOCITY_FEEDFORWARD * q_rate).ravel()
+        return tau, q_rate
 
     def _distribute(self, feet, stance, rot, qpos, qvel) -> np.ndarray:
         """Ground forces of the stance feet (world frame), shape ``(4, 3)``.

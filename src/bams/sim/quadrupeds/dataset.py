@@ -235,6 +235,27 @@ def generate_quadrupeds(
     """
     config = make_config(seed=seed, duration=duration, difficulty=difficulty, **options)
     max_attempts = 5 * n + 20 if max_attempts is None else max_attempts
+    _check_arguments(config, n, workers, max_attempts, output, cache)
+    files = None if output is None else DatasetFiles(output)
+    if cache and files.is_complete({"n": n, **config.metadata()}):
+        return Recordings.load(files.output)
+    done = {} if files is None else files.open_parts(config.metadata())
+    attempts = _simulate_until(n, config, workers, max_attempts, done, files, progress)
+    recordings = _assemble([a for a in attempts if a.success])
+    if files is not None:
+        files.write(recordings, attempts, {"n": n, **config.metadata()})
+    return recordings
+
+
+def _check_arguments(
+    config: GenerationConfig,
+    n: int,
+    workers: int,
+    max_attempts: int,
+    output: str | os.PathLike | None,
+    cache: bool,
+) -> None:
+    """Raise one ValueError listing every invalid argument of :func:`generate_quadrupeds`."""
     problems = config.problems()
     if n < 1:
         problems.append(f"Expected n >= 1, but got {n}.")
@@ -248,16 +269,6 @@ def generate_quadrupeds(
         problems.append("Expected an output path with cache=True, but got None.")
     if problems:
         raise ValueError("Invalid quadruped dataset arguments:\n- " + "\n- ".join(problems))
-
-    files = None if output is None else DatasetFiles(output)
-    if cache and files.is_complete({"n": n, **config.metadata()}):
-        return Recordings.load(files.output)
-    done = {} if files is None else files.open_parts(config.metadata())
-    attempts = _simulate_until(n, config, workers, max_attempts, done, files, progress)
-    recordings = _assemble([a for a in attempts if a.success])
-    if files is not None:
-        files.write(recordings, attempts, {"n": n, **config.metadata()})
-    return recordings
 
 
 # ---------------------------------------------------------------------- the loop

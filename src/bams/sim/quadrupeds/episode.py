@@ -201,6 +201,44 @@ def run_episode(
     total_mass = float(model.body_mass.sum())
     trunk_geom = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_GEOM, "trunk")
 
+    controller = _start(model, data, morphology, params, terrain, total_mass)
+    n_frames = round(duration * FRAME_RATE)
+    features, positions, base_xy, reason, fail_frame, recorded = _record(
+        model,
+        data,
+        controller,
+        terrain,
+        morphology.nominal_height,
+        trunk_geom,
+        round(warmup * FRAME_RATE),
+        n_frames,
+        keep_qpos,
+    )
+    distance = float(base_xy[recorded - 1, 0] - base_xy[0, 0]) if recorded else 0.0
+    elapsed = max(recorded - 1, 1) / FRAME_RATE
+    if not reason and distance < MIN_PROGRESS * params.command_speed * duration:
+        reason = "progress"
+    labels = terrain.labels(base_xy[:recorded, 0], base_xy[:recorded, 1])
+    return Episode(
+        params=params,
+        features=features[:recorded],
+        frame_labels=labels,
+        trunk_mass=morphology.trunk_mass,
+        total_mass=total_mass,
+        success=not reason,
+        reason=reason,
+        fail_time=fail_frame / FRAME_RATE if reason and reason != "progress" else float("nan"),
+        distance=distance,
+        achieved_speed=distance / elapsed,
+        segment=int(terrain.segment_index(data.qpos[0])),
+        qpos=None if positions is None else positions[:recorded],
+    )
+
+
+def _start(model, data, morphology, params, terrain, total_mass) -> TrotController:
+    """Place the robot standing at the start and return its controller, reset there."""
+    import mujoco
+
     base = np.array([START_X, 0.0, 0.0])
     base[2] = float(terrain.height(START_X, 0.0)) + morphology.nominal_height
     control_dt = 1 / (FRAME_RATE * CONTROL_PER_FRAME)
@@ -212,14 +250,28 @@ def run_episode(
     data.qpos[7:] = joints.ravel()
     data.ctrl[:] = joints.ravel()
     mujoco.mj_forward(model, data)
+    return controller
 
-    n_warm = round(warmup * FRAME_RATE)
-    n_frames = round(duration * FRAME_RATE)
+
+def _record(
+    model, data, controller, terrain, nominal, trunk_geom, n_warm, n_frames, keep_qpos
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, str, int, int]:
+    """Warm up, then simulate and record ``n_frames`` frames or until the robot fails.
+
+    Returns
+    -------
+    tuple
+        The features ``(n_frames, 24)``, the positions ``(n_frames, 19)`` (or ``None``) and the
+        trunk's ``(n_frames, 2)`` horizontal positions (valid up to the frames recorded), the
+        failure reason (or ``""``), the frame after the failure (0 if none) and the number of
+        frames recorded.
+    """
+    import mujoco
+
     features = np.empty((n_frames, 24), dtype=np.float32)
     positions = np.empty((n_frames, 19)) if keep_qpos else None
     base_xy = np.empty((n_frames, 2))
     qpos, qvel, ctrl = data.qpos, data.qvel, data.ctrl
-    nominal = morphology.nominal_height
     reason, fail_frame, recorded = "", 0, 0
     for k in range(n_warm + n_frames):
         frame = k - n_warm
@@ -237,25 +289,7 @@ def run_episode(
         if reason:
             fail_frame = frame + 1
             break
-    distance = float(base_xy[recorded - 1, 0] - base_xy[0, 0]) if recorded else 0.0
-    elapsed = max(recorded - 1, 1) / FRAME_RATE
-    if not reason and distance < MIN_PROGRESS * params.command_speed * duration:
-        reason = "progress"
-    labels = terrain.labels(base_xy[:recorded, 0], base_xy[:recorded, 1])
-    return Episode(
-        params=params,
-        features=features[:recorded],
-        frame_labels=labels,
-        trunk_mass=morphology.trunk_mass,
-        total_mass=total_mass,
-        success=not reason,
-        reason=reason,
-        fail_time=fail_frame / FRAME_RATE if reason and reason != "progress" else float("nan"),
-        distance=distance,
-        achieved_speed=distance / elapsed,
-        segment=int(terrain.segment_index(qpos[0])),
-        qpos=None if positions is None else positions[:recorded],
-    )
+    return features, positions, base_xy, reason, fail_frame, recorded
 
 
 def _failure(qpos, data, terrain: Terrain, nominal: float, trunk_geom: int) -> str:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bams.utils.atomic import atomic_path
+
 __all__ = ["BACKENDS", "RenderError", "render_trajectory"]
 
 BACKENDS = ("egl", "osmesa")
@@ -102,17 +104,7 @@ def render_trajectory(
 
     path = Path(path)
     config = make_config(seed=seed, duration=duration, difficulty=difficulty, **options)
-    problems = config.problems()
-    if path.suffix.lower() != ".gif":
-        problems.append(f"Expected a path ending in .gif, but got {str(path)!r}.")
-    if not 0 < fps <= 50:
-        problems.append(f"Expected 0 < fps <= 50, but got {fps}.")
-    if not (16 <= width <= _MAX_SIZE[0] and 16 <= height <= _MAX_SIZE[1]):
-        problems.append(f"Expected a size within 16 x 16 .. 640 x 480, but got {width} x {height}.")
-    if index < 0:
-        problems.append(f"Expected index >= 0, but got {index}.")
-    if problems:
-        raise ValueError("Invalid rendering arguments:\n- " + "\n- ".join(problems))
+    _check_arguments(config.problems(), index, path, fps, width, height)
     if backends is None:
         backends = (os.environ["MUJOCO_GL"],) if os.environ.get("MUJOCO_GL") else BACKENDS
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,6 +115,29 @@ def render_trajectory(
         "step": max(1, round(50 / fps)),
         "size": [int(width), int(height)],
     }
+    return _render_with(backends, spec, index, path, timeout)
+
+
+def _check_arguments(
+    problems: list[str], index: int, path: Path, fps: float, width: int, height: int
+) -> None:
+    """Raise one ValueError listing ``problems`` and every invalid rendering argument."""
+    if path.suffix.lower() != ".gif":
+        problems.append(f"Expected a path ending in .gif, but got {str(path)!r}.")
+    if not 0 < fps <= 50:
+        problems.append(f"Expected 0 < fps <= 50, but got {fps}.")
+    if not (16 <= width <= _MAX_SIZE[0] and 16 <= height <= _MAX_SIZE[1]):
+        problems.append(f"Expected a size within 16 x 16 .. 640 x 480, but got {width} x {height}.")
+    if index < 0:
+        problems.append(f"Expected index >= 0, but got {index}.")
+    if problems:
+        raise ValueError("Invalid rendering arguments:\n- " + "\n- ".join(problems))
+
+
+def _render_with(
+    backends: tuple[str, ...], spec: dict, index: int, path: Path, timeout: float | None
+) -> Path:
+    """Render ``spec`` in a child process per backend, until one can render; return ``path``."""
     errors = []
     for backend in backends:
         env = dict(os.environ, MUJOCO_GL=backend)
@@ -188,18 +203,12 @@ def _save_gif(frames: list[np.ndarray], path: Path, fps: float) -> None:
     from PIL import Image
 
     images = [Image.fromarray(frame) for frame in frames]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            images[0].save(
-                handle,
-                format="GIF",
-                save_all=True,
-                append_images=images[1:],
-                duration=round(1000 / fps),
-                loop=0,
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
+        images[0].save(
+            handle,
+            format="GIF",
+            save_all=True,
+            append_images=images[1:],
+            duration=round(1000 / fps),
+            loop=0,
+        )

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from bams.data import Recordings, atomic_savez
+from bams.utils.atomic import atomic_write
 
 FRAME_LABELS = ("terrain_type", "terrain_slope", "terrain_difficulty")
 """The frame labels of a kept attempt."""
@@ -97,7 +98,7 @@ class DatasetFiles:
         try:
             self.parts.mkdir(parents=True, exist_ok=True)
             if not self.generation.is_file():
-                _atomic_write(self.generation, json.dumps(generation, indent=1))
+                atomic_write(self.generation, json.dumps(generation, indent=1))
         except OSError as err:
             raise ValueError(
                 f"Expected a writable folder for {str(self.output)!r}, but got: {err}"
@@ -154,10 +155,10 @@ class DatasetFiles:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
-        _atomic_write(self.attempts, buffer.getvalue())
+        atomic_write(self.attempts, buffer.getvalue())
         kept = sum(a.success for a in attempts)
         counts = {"attempts": len(attempts), "kept": kept, "failed": len(attempts) - kept}
-        _atomic_write(self.meta, json.dumps({**meta, "counts": counts}, indent=1))
+        atomic_write(self.meta, json.dumps({**meta, "counts": counts}, indent=1))
         shutil.rmtree(self.parts, ignore_errors=True)
 
 
@@ -225,14 +226,3 @@ def _load_part(path: Path) -> Attempt | None:
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     return Attempt(**values)
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file (usual permissions) and a rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

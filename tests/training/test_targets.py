@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bams.targets import hoa_targets
+from bams.training.targets import hoa_targets
 
 
 def reference_hoa(bins: np.ndarray, n_bins: int, window: int) -> tuple[np.ndarray, np.ndarray]:

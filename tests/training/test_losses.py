@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from bams.losses import bootstrap_loss, hoa_loss
+from bams.training.losses import bootstrap_loss, hoa_loss
 
 
 def randn(rng, *shape):
