@@ -2,12 +2,8 @@ import numpy as np
 import pytest
 
 from bams.datasets import _package
-from bams.datasets.zebrafish import (
-    load_zebrafish,
-    read_dlc_csv,
-    read_sleap_csv,
-    zebrafish_available,
-)
+from bams.datasets.zebrafish import load_zebrafish, zebrafish_available
+from bams.io.pose_formats import read_keypoints
 
 SLEAP_POINTS = ["left_eye", "right_eye", "tail0", "tail1", "tail2", "tail3", "tail4"]
 DLC_POINTS = ["head_rostral", "head_caudal"] + [f"tail{i}" for i in range(11)]
@@ -50,7 +46,7 @@ def write_dlc(path, keypoints):
 def test_read_sleap_fills_missing_frames(tmp_path, rng):
     keypoints = fish(5, 7, rng)
     path = write_sleap(tmp_path / "s.csv", keypoints, frames=[0, 1, 2, 4, 5])
-    kp, scores, names = read_sleap_csv(path)
+    kp, scores, names = read_keypoints(path, "SLEAP CSV")
     assert names == SLEAP_POINTS and kp.shape == (6, 7, 2) and scores.shape == (6, 7)
     assert np.isnan(kp[3]).all() and np.isnan(scores[3]).all()
     np.testing.assert_allclose(kp[[0, 1, 2, 4, 5]], keypoints)
@@ -82,6 +78,7 @@ def test_load_sleap_features(tmp_path, rng):
 
 
 def test_load_dlc_head_restrained(tmp_path, rng):
+    pytest.importorskip("movement")  # DeepLabCut files are read through movement
     keypoints = fish(30, 13, rng)[:, :, :] * 0 + fish(1, 13, rng)  # the head does not move
     keypoints[:, -1, 0] += np.linspace(0, 5, 30)  # the tail tip swings to the fish's right
     data = load_zebrafish("dlc", path=write_dlc(tmp_path / "d.csv", keypoints))
@@ -90,7 +87,7 @@ def test_load_dlc_head_restrained(tmp_path, rng):
     tail_angle = data.sequences[0][:, data.feature_names.index("tail_angle")]
     assert abs(tail_angle[0]) < 0.01
     assert tail_angle[-1] == pytest.approx(-np.arctan2(5, 10), abs=0.01)  # right is negative
-    kp, likelihood, names = read_dlc_csv(tmp_path / "d.csv")
+    kp, likelihood, names = read_keypoints(tmp_path / "d.csv", "DeepLabCut")
     assert names == DLC_POINTS and kp.shape == (30, 13, 2) and (likelihood == 0.99).all()
 
 
@@ -102,14 +99,24 @@ def test_zebrafish_errors(tmp_path, monkeypatch, rng):
     path = write_sleap(tmp_path / "s.csv", fish(5, 7, rng), frames=range(5))
     with pytest.raises(ValueError, match="Expected segment_length <= 5 frames, but got 9"):
         load_zebrafish("sleap", path=path, segment_length=9)
-    with pytest.raises(ValueError, match="Expected a DeepLabCut CSV"):
-        load_zebrafish("dlc", path=path)
     with pytest.raises(ValueError, match="Expected a SLEAP CSV header"):
-        read_sleap_csv(write_dlc(tmp_path / "d.csv", fish(3, 13, rng)))
+        read_keypoints(write_dlc(tmp_path / "d.csv", fish(3, 13, rng)), "SLEAP CSV")
     monkeypatch.setattr(_package.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ImportError, match="pip install --no-deps megabouts==0.1.2"):
         load_zebrafish("dlc")
     assert not zebrafish_available()
+
+
+def test_files_of_the_other_kind_fail(tmp_path, rng):
+    pytest.importorskip("movement")  # DeepLabCut files are read through movement
+    path = write_sleap(tmp_path / "s.csv", fish(5, 7, rng), frames=range(5))
+    with pytest.raises(ValueError, match="Expected a DeepLabCut CSV"):
+        load_zebrafish("dlc", path=path)
+    dlc = write_dlc(tmp_path / "d.csv", fish(3, 13, rng))
+    with pytest.raises(ValueError, match="Expected a SLEAP analysis CSV .*SLEAP CSV header"):
+        load_zebrafish("sleap", path=dlc)
+    with pytest.raises(FileNotFoundError):
+        load_zebrafish("sleap", path=tmp_path / "nope.csv")
 
 
 @pytest.mark.skipif(not zebrafish_available(), reason="megabouts is not installed")

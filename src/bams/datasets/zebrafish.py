@@ -17,7 +17,9 @@ Two pose recordings (``megabouts/tracking_data/example_dataset/``):
   DeepLabCut's 3-line header (scorer, bodyparts, coords ``x, y, likelihood``), in pixels of
   0.01578 mm.
 
-No behavior labels ship with them.
+No behavior labels ship with them. Both files are read by the pose readers of
+:mod:`bams.io.pose_formats` (formats ``"SLEAP CSV"`` and ``"DeepLabCut"``; the DeepLabCut file is
+read through ``movement``: ``pip install "bams[pose]"``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bams.data import Recordings
 from bams.datasets._package import package_data, package_folder
 from bams.features.egocentric import egocentric_features
 from bams.features.kinematics import backward_difference, wrap_angle
+from bams.io.pose_formats import read_keypoints
 
 PACKAGE = "megabouts"
 DATA_FOLDER = "tracking_data/example_dataset"
@@ -41,24 +44,33 @@ INSTALL = "pip install --no-deps megabouts==0.1.2"
 @dataclass(frozen=True)
 class _Source:
     file: str
+    software: str  # the registered pose format that reads the file
+    layout: str  # what the file is, for error messages
     frame_rate: float
     mm_per_unit: float
     origin: tuple[str, ...]
     heading: tuple[str, str]
     free: bool  # the fish swims (else its head is held: no centre movement features)
+    # keypoints added in front, each the mean of others: (name, (of, ...))
+    means: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 SOURCES = {
     "sleap": _Source(
         "example_fulltracking_SLEAP_350fps.csv",
+        "SLEAP CSV",
+        "SLEAP analysis CSV",
         350.0,
         0.025,
         origin=("mid_eye", "tail0"),
         heading=("tail0", "mid_eye"),
         free=True,
+        means=(("mid_eye", ("left_eye", "right_eye")),),
     ),
     "dlc": _Source(
         "example_headrestrained_DLC_250fps.csv",
+        "DeepLabCut",
+        "DeepLabCut CSV",
         250.0,
         0.01578,
         origin=("head_rostral", "head_caudal"),
@@ -66,85 +78,6 @@ SOURCES = {
         free=False,
     ),
 }
-
-
-def read_sleap_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Read a SLEAP analysis CSV (``track, frame_idx, instance.score, <name>.x/.y/.score``).
-
-    Returns
-    -------
-    keypoints : np.ndarray
-        ``(T, K, 2)`` positions, one row per frame from 0 to the last ``frame_idx``; NaN for
-        frames without a row.
-    scores : np.ndarray
-        ``(T, K)`` keypoint scores (NaN where missing).
-    names : list of str
-        The ``K`` keypoint names.
-
-    Raises
-    ------
-    ValueError
-        If the header does not have the SLEAP layout or holds several tracks.
-    """
-    path = Path(path)
-    with path.open() as handle:
-        header = handle.readline().strip().split(",")
-    body = header[3:]
-    names = [c[: -len(".x")] for c in body[0::3]]
-    expected = [f"{n}.{k}" for n in names for k in ("x", "y", "score")]
-    if header[:3] != ["track", "frame_idx", "instance.score"] or body != expected:
-        raise ValueError(
-            "Expected a SLEAP CSV header 'track,frame_idx,instance.score,<name>.x,<name>.y,"
-            f"<name>.score,...' in {str(path)!r}, but got {','.join(header[:6])}..."
-        )
-    table = np.genfromtxt(path, delimiter=",", skip_header=1, dtype=np.float64, ndmin=2)
-    tracks = np.unique(table[:, 0][~np.isnan(table[:, 0])])
-    if len(tracks) > 1:
-        raise ValueError(f"Expected one track in {str(path)!r}, but got {len(tracks)}.")
-    frames = table[:, 1].astype(np.int64)
-    values = table[:, 3:].reshape(len(table), len(names), 3)
-    keypoints = np.full((frames.max() + 1, len(names), 2), np.nan)
-    scores = np.full((frames.max() + 1, len(names)), np.nan)
-    keypoints[frames] = values[:, :, :2]
-    scores[frames] = values[:, :, 2]
-    return keypoints, scores, names
-
-
-def read_dlc_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Read a single-animal DeepLabCut CSV (3 header lines: scorer, bodyparts, coords).
-
-    Returns
-    -------
-    keypoints : np.ndarray
-        ``(T, K, 2)`` positions.
-    likelihood : np.ndarray
-        ``(T, K)``.
-    names : list of str
-        The ``K`` body part names.
-
-    Raises
-    ------
-    ValueError
-        If the header does not have the DeepLabCut single-animal layout.
-    """
-    path = Path(path)
-    with path.open() as handle:
-        lines = [handle.readline().strip().split(",") for _ in range(3)]
-    parts, coords = lines[1][1:], lines[2][1:]
-    names = parts[0::3]
-    if (
-        lines[0][0] != "scorer"
-        or coords != ["x", "y", "likelihood"] * len(names)
-        or parts != [n for n in names for _ in range(3)]
-    ):
-        raise ValueError(
-            "Expected a DeepLabCut CSV with header lines 'scorer', 'bodyparts' and 'coords' "
-            f"(x, y, likelihood per body part) in {str(path)!r}, but got "
-            f"{[line[:4] for line in lines]}."
-        )
-    table = np.genfromtxt(path, delimiter=",", skip_header=3, dtype=np.float64, ndmin=2)
-    values = table[:, 1:].reshape(len(table), len(names), 3)
-    return values[:, :, :2].copy(), values[:, :, 2].copy(), names
 
 
 def zebrafish_available() -> bool:
@@ -194,41 +127,21 @@ def load_zebrafish(
     Raises
     ------
     ValueError
-        If ``kind``, ``step`` or ``segment_length`` is invalid.
+        If ``kind``, ``step`` or ``segment_length`` is invalid, or if the file is not the
+        kind's CSV of one fish's 2-D keypoints.
+    FileNotFoundError
+        If the file does not exist.
     ImportError
-        If ``path`` is ``None`` and megabouts is not installed.
+        If ``path`` is ``None`` and megabouts is not installed, or if ``kind`` is ``"dlc"``
+        and movement is not installed (``pip install "bams[pose]"``).
     """
-    if kind not in SOURCES:
-        raise ValueError(f"Expected kind among {sorted(SOURCES)}, but got {kind!r}.")
-    if step < 1 or (segment_length is not None and segment_length < 1):
-        raise ValueError(
-            f"Expected step >= 1 and segment_length >= 1 or None, but got {step} and "
-            f"{segment_length}."
-        )
-    source = SOURCES[kind]
+    source = _source(kind, step, segment_length)
     path = Path(path) if path is not None else package_data(PACKAGE, DATA_FOLDER, INSTALL)
     if path.is_dir():
         path = path / source.file
-    reader = read_sleap_csv if kind == "sleap" else read_dlc_csv
-    keypoints, scores, names = reader(path)
-    keypoints = keypoints * source.mm_per_unit
-    keypoints[~(scores >= min_score)] = np.nan
-    if kind == "sleap":
-        eyes = [names.index("left_eye"), names.index("right_eye")]
-        keypoints = np.concatenate([keypoints[:, eyes].mean(axis=1, keepdims=True), keypoints], 1)
-        names = ["mid_eye", *names]
-    keypoints = keypoints[::step]
-    values, feature_names, actions = _fish_features(keypoints, names, source, step)
-    if segment_length is None:
-        sequences, ids = [values], [kind]
-    else:
-        n = len(values) // segment_length
-        if n == 0:
-            raise ValueError(
-                f"Expected segment_length <= {len(values)} frames, but got {segment_length}."
-            )
-        sequences = [values[i * segment_length : (i + 1) * segment_length] for i in range(n)]
-        ids = [f"{kind}/{i}" for i in range(n)]
+    keypoints, names = _read_fish(path, source, min_score)
+    values, feature_names, actions = _fish_features(keypoints[::step], names, source, step)
+    sequences, ids = _segments(values, kind, segment_length)
     return Recordings(
         sequences,
         feature_names=feature_names,
@@ -236,6 +149,52 @@ def load_zebrafish(
         frame_rate=source.frame_rate / step,
         ids=ids,
     )
+
+
+def _source(kind: str, step: int, segment_length: int | None) -> _Source:
+    """The source of ``kind``, once the arguments are checked."""
+    if kind not in SOURCES:
+        raise ValueError(f"Expected kind among {sorted(SOURCES)}, but got {kind!r}.")
+    if step < 1 or (segment_length is not None and segment_length < 1):
+        raise ValueError(
+            f"Expected step >= 1 and segment_length >= 1 or None, but got {step} and "
+            f"{segment_length}."
+        )
+    return SOURCES[kind]
+
+
+def _read_fish(path: Path, source: _Source, min_score: float) -> tuple[np.ndarray, list[str]]:
+    """``(T, K, 2)`` keypoints in mm (scored below ``min_score``: NaN) and their names."""
+    try:
+        keypoints, scores, names = read_keypoints(path, source.software)
+        if keypoints.shape[-1] != 2:
+            raise ValueError(f"got {keypoints.shape[-1]}-D keypoints")
+    except ValueError as err:
+        raise ValueError(
+            f"Expected a {source.layout} of one fish's 2-D keypoints in {str(path)!r}: {err}"
+        ) from err
+    keypoints = keypoints * source.mm_per_unit
+    keypoints[~(scores >= min_score)] = np.nan
+    for name, of in source.means:
+        points = [names.index(n) for n in of]
+        keypoints = np.concatenate([keypoints[:, points].mean(axis=1, keepdims=True), keypoints], 1)
+        names = [name, *names]
+    return keypoints, names
+
+
+def _segments(
+    values: np.ndarray, kind: str, segment_length: int | None
+) -> tuple[list[np.ndarray], list[str]]:
+    """Consecutive recordings of ``segment_length`` frames (None: one) and their ids."""
+    if segment_length is None:
+        return [values], [kind]
+    n = len(values) // segment_length
+    if n == 0:
+        raise ValueError(
+            f"Expected segment_length <= {len(values)} frames, but got {segment_length}."
+        )
+    sequences = [values[i * segment_length : (i + 1) * segment_length] for i in range(n)]
+    return sequences, [f"{kind}/{i}" for i in range(n)]
 
 
 def _fish_features(

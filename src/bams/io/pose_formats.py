@@ -1,17 +1,21 @@
-"""The registry of pose file formats read through ``movement`` (and ``sleap-io``).
+"""The registry of pose file formats, read through ``movement`` (and ``sleap-io``) or bams.
 
 Each format is **one registered reader**: a function decorated with :func:`register_pose_format`
-that names the ``movement`` file validators accepting its files. Format detection reuses those
-validators: a file is readable as a format if one of the format's validators accepts it (right
-suffix, and the content the validator checks). Adding a format means adding one reader here;
-nothing else branches on file extensions.
+that names the file validators accepting its files (``movement``'s, or one of bams' own for a
+layout ``movement`` does not read, such as :mod:`bams.io.sleap_csv`). Format detection reuses
+those validators: a file is readable as a format if one of the format's validators accepts it
+(right suffix, and the content the validator checks). Adding a format means adding one reader
+here; nothing else branches on file extensions. :func:`read_keypoints` reads the one individual
+of a file through the same readers, for loaders of single-animal data sets.
 
 ``movement`` and ``sleap-io`` are optional (``pip install "bams[pose]"``) and imported only when a
-file is read.
+file of a format they read is read.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -20,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bams.io.sleap_csv import ValidSleapAnalysisCSV, read_sleap_analysis_csv
 
 INSTALL_HINT = 'Reading pose files needs movement and sleap-io: pip install "bams[pose]".'
 
@@ -51,6 +57,7 @@ class PoseTracks:
 
 
 Reader = Callable[[Path], PoseTracks]
+Validator = str | type  # a movement.validators.files class name, or a class of the same protocol
 
 
 class AmbiguousFormatError(ValueError):
@@ -64,21 +71,26 @@ class PoseFormat:
     Attributes
     ----------
     name
-        The ``source_software`` name, as ``movement`` spells it (e.g. ``"DeepLabCut"``).
+        The ``source_software`` name, as ``movement`` spells it for the formats it reads (e.g.
+        ``"DeepLabCut"``).
     validators
-        Names of the ``movement.validators.files`` classes that accept this format's files.
+        The validators that accept this format's files: names of ``movement.validators.files``
+        classes, or classes of the same protocol (a ``suffixes`` set; construction with
+        ``file=path`` raises for a file they reject).
     read
         The reader: file path -> :class:`PoseTracks`.
     """
 
     name: str
-    validators: tuple[str, ...]
+    validators: tuple[Validator, ...]
     read: Reader
 
     def validator_classes(self) -> list[type]:
-        """The ``movement`` validator classes, imported on first use."""
+        """The validator classes; ``movement``'s are imported on first use."""
+        if all(isinstance(v, type) for v in self.validators):
+            return list(self.validators)  # bams' own: their files must not need movement
         files = import_movement("movement.validators.files")
-        return [getattr(files, name) for name in self.validators]
+        return [getattr(files, v) if isinstance(v, str) else v for v in self.validators]
 
     @property
     def suffixes(self) -> list[str]:
@@ -106,8 +118,10 @@ class PoseFormat:
 POSE_FORMATS: dict[str, PoseFormat] = {}
 
 
-def register_pose_format(name: str, *, validators: Sequence[str]) -> Callable[[Reader], Reader]:
-    """Register a reader for the pose format ``name``, accepted by ``movement`` ``validators``.
+def register_pose_format(
+    name: str, *, validators: Sequence[Validator]
+) -> Callable[[Reader], Reader]:
+    """Register a reader for the pose format ``name``, accepted by ``validators``.
 
     Formats are tried in registration order; when two formats accept a file through the same
     validator class (one file format written by two tools, such as DeepLabCut's and
@@ -230,6 +244,70 @@ def read_nwb(path: Path) -> PoseTracks:
     return from_movement(path, "NWB")
 
 
+@register_pose_format("SLEAP CSV", validators=[ValidSleapAnalysisCSV])
+def read_sleap_csv(path: Path) -> PoseTracks:
+    """SLEAP analysis ``.csv`` export of one track (:mod:`bams.io.sleap_csv`); no frame rate."""
+    keypoints, scores, names = read_sleap_analysis_csv(path)
+    return PoseTracks(
+        position=keypoints[:, None],
+        confidence=scores[:, None],
+        keypoints=names,
+        individuals=["individual_0"],
+        frame_rate=None,
+    )
+
+
+# ---------------------------------------------------------------------- one individual
+def read_keypoints(
+    path: str | os.PathLike, source_software: str | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Read the one individual of a pose file with the registered reader of its format.
+
+    Parameters
+    ----------
+    path
+        The pose file.
+    source_software
+        The registered format (case-insensitive, e.g. ``"DeepLabCut"`` or ``"SLEAP CSV"``).
+        Default: detected as in :func:`detect_format`.
+
+    Returns
+    -------
+    keypoints : np.ndarray
+        ``(T, K, D)`` float64 positions, NaN where missing.
+    confidence : np.ndarray
+        ``(T, K)`` float64 confidence scores, NaN where the file has none.
+    names : list of str
+        The ``K`` keypoint names.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` is not a file.
+    ValueError
+        If the format does not accept the file (or no format, or several, when detected), or
+        if the file holds several individuals.
+    ImportError
+        If the format is read through movement or sleap-io and they are not installed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Expected a pose file, but {str(path)!r} does not exist.")
+    if source_software is None:
+        fmt = detect_format(path)
+    else:
+        fmt = check_format(path, get_format(source_software))
+    tracks = fmt.read(path)
+    if len(tracks.individuals) != 1:
+        raise ValueError(f"Expected one individual in {str(path)!r}, but got {tracks.individuals}.")
+    # C order whatever the reader's layout: numpy's sums along an axis depend on the layout.
+    return (
+        np.ascontiguousarray(tracks.position[:, 0]),
+        np.ascontiguousarray(tracks.confidence[:, 0]),
+        list(tracks.keypoints),
+    )
+
+
 # ---------------------------------------------------------------------- helpers
 def from_movement(path: Path, source_software: str) -> PoseTracks:
     """Read ``path`` with ``movement.io.load_dataset`` into :class:`PoseTracks`."""
@@ -279,8 +357,11 @@ def import_movement(module: str) -> Any:
 @contextmanager
 def _quiet_movement():
     """Silence movement's logger while probing validators (each rejection logs an error)."""
-    from loguru import logger
-
+    loguru = sys.modules.get("loguru")  # movement imports it; without movement nothing logs
+    if loguru is None:
+        yield
+        return
+    logger = loguru.logger
     logger.disable("movement")
     try:
         yield

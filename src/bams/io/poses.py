@@ -1,9 +1,9 @@
 """Pose files (DeepLabCut, SLEAP, LightningPose, Anipose, NWB) into :class:`~bams.data.Recordings`.
 
-Files are read through ``movement`` by the readers registered in :mod:`bams.io.pose_formats`;
-every individual of every file becomes one recording of egocentric features
-(:func:`bams.features.egocentric_features`). All checks across files happen once, in
-:func:`load_poses`, and every problem found is reported at once.
+Files are read by the readers registered in :mod:`bams.io.pose_formats` (through ``movement``,
+and bams' own reader of SLEAP's analysis CSV export); every individual of every file becomes one
+recording of egocentric features (:func:`bams.features.egocentric_features`). All checks across
+files happen once, in :func:`load_poses`, and every problem found is reported at once.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
 
@@ -54,10 +55,10 @@ def load_poses(
         format uses are ignored, files no format accepts are skipped with a warning).
     source_software
         ``"DeepLabCut"`` (``.h5``, ``.csv``), ``"SLEAP"`` (``.slp``, analysis ``.h5``),
-        ``"LightningPose"`` (``.csv``), ``"Anipose"`` (``.csv``) or ``"NWB"`` (``.nwb``,
-        ``ndx-pose``); case-insensitive. Default: detected per file by the formats' own
-        ``movement`` validators (DeepLabCut and LightningPose CSV files share one layout and
-        are read alike).
+        ``"LightningPose"`` (``.csv``), ``"Anipose"`` (``.csv``), ``"NWB"`` (``.nwb``,
+        ``ndx-pose``) or ``"SLEAP CSV"`` (analysis ``.csv``, one track); case-insensitive.
+        Default: detected per file by the formats' own validators (DeepLabCut and LightningPose
+        CSV files share one layout and are read alike).
     frame_rate
         Frames per second, for files that store none (all but NWB, and SLEAP ``.slp`` files
         that record their video's rate). A file's own frame rate is used when it has one; all
@@ -110,74 +111,24 @@ def load_poses(
     >>> data.ids[:2]  # doctest: +SKIP
     ['mouse1DLC_resnet50/individual_0', 'mouse2DLC_resnet50/individual_0']
     """
-    path = Path(path)
+    fmt = _check_arguments(source_software, confidence_threshold, frame_rate)
+    poses = _read_poses(Path(path), fmt, pattern, frame_rate, origin, heading)
+    return _recordings(poses, confidence_threshold, zero_is_missing, origin, heading)
+
+
+@dataclass
+class _Poses:
+    """The pose files read from ``path``, with the frame rate and keypoints they share."""
+
+    path: Path
+    loaded: list[tuple[Path, PoseTracks]]
+    frame_rate: float
+    keypoints: list[str]
+
+
+def _check_arguments(source_software, confidence_threshold, frame_rate) -> PoseFormat | None:
+    """The format named (None: detect per file), once the numbers and movement are checked."""
     fmt = None if source_software is None else get_format(source_software)
-    _check_arguments(confidence_threshold, frame_rate)
-    import_movement("movement")  # a clear ImportError before anything else
-    files = _list_files(path, pattern, fmt)
-
-    problems: list[str] = []
-    loaded: list[tuple[Path, PoseTracks]] = []
-    skipped: list[str] = []
-    for file in files:
-        try:
-            chosen = check_format(file, fmt) if fmt is not None else detect_format(file)
-        except AmbiguousFormatError as err:
-            problems.append(str(err))
-            continue
-        except ValueError as err:  # no format accepts the file
-            if not path.is_dir():
-                problems.append(str(err))
-            skipped.append(file.name)
-            continue
-        try:
-            loaded.append((file, chosen.read(file)))
-        except (ValueError, OSError, KeyError) as err:
-            problems.append(f"{file.name}: Expected a readable {chosen.name} file, but got {err}")
-    if skipped and path.is_dir():
-        warnings.warn(f"Skipped files no pose format reads: {skipped}.", UserWarning, stacklevel=2)
-    if not loaded and not problems:
-        problems.append(
-            f"Expected pose files in {str(path)!r}, but none of {len(files)} files "
-            f"{'matching ' + repr(pattern) + ' ' if pattern else ''}is readable."
-        )
-    rate = _common_frame_rate(loaded, frame_rate, problems)
-    keypoints = _common_keypoints(loaded, problems)
-    if keypoints:
-        _check_keypoint_choice(keypoints, origin, heading, problems)
-    if problems:
-        raise ValueError("Could not load poses:\n- " + "\n- ".join(problems))
-    heading = heading or _default_heading(keypoints)
-
-    sequences, ids, groups, names, actions = [], [], [], [], []
-    for (file, tracks), group in zip(loaded, _group_ids([f for f, _ in loaded], path), strict=True):
-        order = [tracks.keypoints.index(k) for k in keypoints]
-        position = _mask(tracks, confidence_threshold, zero_is_missing)[:, :, order]
-        for i, individual in enumerate(tracks.individuals):
-            if np.isnan(position[:, i]).all():
-                warnings.warn(
-                    f"Skipped {individual!r} of {file.name}: no keypoint observed.",
-                    UserWarning,
-                    stacklevel=2,
-                )
-                continue
-            values, names, actions = _features(position[:, i], keypoints, rate, origin, heading)
-            sequences.append(values)
-            ids.append(f"{group}/{individual}")
-            groups.append(group)
-    recordings = Recordings(
-        sequences,
-        feature_names=names,
-        actions=actions,
-        frame_rate=rate,
-        ids=ids,
-        groups=groups,
-    )
-    recordings.source = str(path)
-    return recordings
-
-
-def _check_arguments(confidence_threshold, frame_rate) -> None:
     problems = []
     if confidence_threshold is not None and not (
         isinstance(confidence_threshold, Real) and np.isfinite(confidence_threshold)
@@ -192,6 +143,22 @@ def _check_arguments(confidence_threshold, frame_rate) -> None:
         problems.append(f"Expected a positive frame_rate or None, but got {frame_rate!r}.")
     if problems:
         raise ValueError(" ".join(problems))
+    import_movement("movement")  # a clear ImportError before any file is touched
+    return fmt
+
+
+def _read_poses(path, fmt, pattern, frame_rate, origin, heading) -> _Poses:
+    """Read every pose file of ``path`` and check them together; raise every problem at once."""
+    files = _list_files(path, pattern, fmt)
+    problems: list[str] = []
+    loaded = _read_files(files, fmt, path, pattern, problems)
+    rate = _common_frame_rate(loaded, frame_rate, problems)
+    keypoints = _common_keypoints(loaded, problems)
+    if keypoints:
+        _check_keypoint_choice(keypoints, origin, heading, problems)
+    if problems:
+        raise ValueError("Could not load poses:\n- " + "\n- ".join(problems))
+    return _Poses(path, loaded, rate, keypoints)
 
 
 def _list_files(path: Path, pattern: str | None, fmt: PoseFormat | None) -> list[Path]:
@@ -212,6 +179,52 @@ def _list_files(path: Path, pattern: str | None, fmt: PoseFormat | None) -> list
             f"{' matching ' + repr(pattern) if pattern else ''}, but found none."
         )
     return files
+
+
+def _read_files(
+    files: list[Path], fmt: PoseFormat | None, path: Path, pattern: str | None, problems: list[str]
+) -> list[tuple[Path, PoseTracks]]:
+    """The files some format reads, with their tracks; what goes wrong is added to ``problems``."""
+    loaded: list[tuple[Path, PoseTracks]] = []
+    skipped: list[str] = []
+    for file in files:
+        tracks = _read_file(file, fmt, path.is_dir(), problems, skipped)
+        if tracks is not None:
+            loaded.append((file, tracks))
+    if skipped and path.is_dir():
+        # stacklevel 4: the caller of load_poses (-> _read_poses -> _read_files)
+        warnings.warn(f"Skipped files no pose format reads: {skipped}.", UserWarning, stacklevel=4)
+    if not loaded and not problems:
+        problems.append(
+            f"Expected pose files in {str(path)!r}, but none of {len(files)} files "
+            f"{'matching ' + repr(pattern) + ' ' if pattern else ''}is readable."
+        )
+    return loaded
+
+
+def _read_file(
+    file: Path, fmt: PoseFormat | None, in_folder: bool, problems: list[str], skipped: list[str]
+) -> PoseTracks | None:
+    """Read ``file`` as ``fmt`` (None: the format detected), or note why not and return None.
+
+    A file no format accepts is only skipped in a folder (which may hold other files); given
+    on its own, it is a problem.
+    """
+    try:
+        chosen = check_format(file, fmt) if fmt is not None else detect_format(file)
+    except AmbiguousFormatError as err:
+        problems.append(str(err))
+        return None
+    except ValueError as err:  # no format accepts the file
+        if not in_folder:
+            problems.append(str(err))
+        skipped.append(file.name)
+        return None
+    try:
+        return chosen.read(file)
+    except (ValueError, OSError, KeyError) as err:
+        problems.append(f"{file.name}: Expected a readable {chosen.name} file, but got {err}")
+        return None
 
 
 def _common_frame_rate(
@@ -288,7 +301,7 @@ def _default_heading(keypoints: list[str]) -> tuple[str, str]:
             f"No keypoints named like a tail base and a nose among {keypoints}; the heading "
             f"points from {back!r} to {front!r} (last to first). Pass heading=(back, front).",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of load_poses (-> _recordings -> _default_heading)
         )
     return back, front
 
@@ -302,6 +315,40 @@ def _group_ids(files: list[Path], root: Path) -> list[str]:
         else f.stem
         for f in files
     ]
+
+
+def _recordings(
+    poses: _Poses,
+    confidence_threshold: float | None,
+    zero_is_missing: bool,
+    origin: Sequence[str] | None,
+    heading: tuple[str, str] | None,
+) -> Recordings:
+    """One recording of features per individual observed, in file order (see load_poses)."""
+    keypoints, rate = poses.keypoints, poses.frame_rate
+    heading = heading or _default_heading(keypoints)
+    sequences, ids, groups, names, actions = [], [], [], [], []
+    files = [f for f, _ in poses.loaded]
+    for (file, tracks), group in zip(poses.loaded, _group_ids(files, poses.path), strict=True):
+        order = [tracks.keypoints.index(k) for k in keypoints]
+        position = _mask(tracks, confidence_threshold, zero_is_missing)[:, :, order]
+        for i, individual in enumerate(tracks.individuals):
+            if np.isnan(position[:, i]).all():
+                warnings.warn(
+                    f"Skipped {individual!r} of {file.name}: no keypoint observed.",
+                    UserWarning,
+                    stacklevel=3,  # the caller of load_poses (-> _recordings)
+                )
+                continue
+            values, names, actions = _features(position[:, i], keypoints, rate, origin, heading)
+            sequences.append(values)
+            ids.append(f"{group}/{individual}")
+            groups.append(group)
+    recordings = Recordings(
+        sequences, feature_names=names, actions=actions, frame_rate=rate, ids=ids, groups=groups
+    )
+    recordings.source = str(poses.path)
+    return recordings
 
 
 def _mask(tracks: PoseTracks, threshold: float | None, zero_is_missing: bool) -> np.ndarray:
