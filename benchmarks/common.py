@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from bams.data import Recordings
+from bams.pipelines.study import Study, StudyResult, run_study
 
 # MABe 2022 mouse triplets as in the paper: each mouse is a sequence of 1800 frames with
 # about 68 egocentric features, 9 of them actions quantized into 32 bins.
@@ -78,3 +79,21 @@ def write_between_markers(path: Path, start: str, end: str, body: str) -> bool:
     head, rest = text.split(start, 1)
     path.write_text(f"{head}{start}\n{body}\n{end}{rest.split(end, 1)[1]}")
     return True
+
+
+def run_reusing(study: Study, folder: Path) -> tuple[StudyResult, float, bool]:
+    """Run ``study`` in ``folder``, reusing its model if it was trained with the same settings.
+
+    Returns the result, the seconds training took (recorded by the run that trained it) and
+    whether the model was reused.
+    """
+    seconds_file = folder / "training_seconds.txt"
+    result = run_study(study, folder, reuse=True)
+    if result.reused:
+        print(f"reusing {folder / 'model.pt'}")
+        recorded = float(seconds_file.read_text()) if seconds_file.is_file() else np.nan
+        return result, recorded, True
+    seconds = result.seconds["training"]
+    seconds_file.write_text(f"{seconds:.1f}\n")
+    print(f"trained {folder / 'model.pt'} in {seconds:.0f} s")
+    return result, seconds, False

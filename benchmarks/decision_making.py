@@ -29,34 +29,31 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from bams import BAMS, Recordings
-from bams.config import EncoderConfig
 from bams.datasets.choices import CHOICE_DATASETS, choices_available, load_choices
-from bams.evaluation import make_splits
+from bams.evaluation.identity import (
+    reidentification_chance,
+    session_means,
+    session_reidentification,
+)
 from bams.pipelines.decision_making import (
     MLE_METHOD,
     PARAMETER_SCALES,
-    choice_representations,
-    evaluate_choices,
-    fit_choice_model,
+    choice_study,
     halves_reidentification,
     mle_representation,
     mle_scores,
     model_params,
-    reidentification_chance,
-    session_means,
-    session_reidentification,
     to_unbounded,
     with_lookahead,
 )
 from bams.sim.bandit import GAMES, BanditFit, fit_bandit, simulate_bandit
-from common import write_between_markers
+from common import run_reusing, write_between_markers
 from decision_making_plots import write_figures
 
 LOOKAHEAD = 5  # trials of future for a non-causal read of the causal short-term latent
@@ -102,17 +99,29 @@ def main() -> None:
     fit, fit_s, fit_reused = mle_fit(data, args)
     clock["fitted"] = time.perf_counter()
     print(f"MLE fit: {fit_s:.0f} s, {fit.converged.mean():.0%} converged")
-    folder = args.output / f"model_{data_key(args)}"
-    model, training_s, reused = train(data, folder, args.steps, args.seed)
-    clock["trained"] = time.perf_counter()
-
-    reps = choice_representations(model, data, cebra_iterations=cebra_iterations, seed=args.seed)
     lag = LOOKAHEAD
-    reps[f"BAMS short_term, with {lag} trials ahead"] = with_lookahead(reps["BAMS short_term"], lag)
-    reps[MLE_METHOD] = mle_representation(fit)
-    clock["embedded"] = time.perf_counter()
-    splits = make_splits(data.groups, seeds=args.seeds, test_size=0.5)
-    summary, reid = evaluate_choices(reps, data, splits)
+
+    def extra(reps: dict) -> dict:
+        ahead = with_lookahead(reps["BAMS short_term"], lag)
+        return {
+            f"BAMS short_term, with {lag} trials ahead": ahead,
+            MLE_METHOD: mle_representation(fit),
+        }
+
+    study = choice_study(
+        data,
+        args.steps,
+        seed=args.seed,
+        readout_seeds=args.seeds,
+        cebra_iterations=cebra_iterations,
+        extra=extra,
+        checkpoint_every=10_000,
+        verbose=False,
+    )
+    result, training_s, reused = run_reusing(study, args.output / f"model_{data_key(args)}")
+    model, reps = result.model, result.evaluation.representations
+    splits, summary = result.evaluation.splits, result.evaluation.summary
+    reid = result.evaluation.reidentification
     direct = mle_scores(fit, data, splits)
     top5 = {
         name: session_reidentification(session_means(rep), data.groups, top_k=TOP_K)
@@ -132,8 +141,8 @@ def main() -> None:
         "mle_fit_reused": fit_reused,
         "training_s": training_s,
         "training_reused": reused,
-        "embedding_and_baselines_s": clock["embedded"] - clock["trained"],
-        "readouts_s": clock["evaluated"] - clock["embedded"],
+        "embedding_s": result.seconds["embedding"],
+        "baselines_and_readouts_s": result.seconds["evaluation"],
         "real_data_s": clock["real"] - clock["evaluated"],
         "total_s": clock["end"] - clock["start"],
     }
@@ -192,41 +201,6 @@ def mle_fit(data: Recordings, args) -> tuple[BanditFit, float, bool]:
     return fit, seconds, False
 
 
-def train(data: Recordings, folder: Path, steps: int, seed: int) -> tuple[BAMS, float, bool]:
-    """Train BAMS, or reuse the model in ``folder`` if it has the same settings."""
-    path = folder / "model.pt"
-    seconds_file = folder / "training_seconds.txt"
-    if path.is_file():
-        model = BAMS.load(path)
-        expected = {**model_params(int(data.lengths.max())), "max_steps": steps, "seed": seed}
-        params = model.get_params()
-        if all(_same(params[k], v) for k, v in expected.items()):
-            print(f"reusing {path}")
-            recorded = float(seconds_file.read_text()) if seconds_file.is_file() else np.nan
-            return model, recorded, True
-    start = time.perf_counter()
-    model = fit_choice_model(
-        data, steps, seed=seed, output_dir=folder, checkpoint_every=10_000, verbose=False
-    )
-    seconds = time.perf_counter() - start
-    seconds_file.write_text(f"{seconds:.1f}\n")
-    print(f"trained {path} in {seconds:.0f} s")
-    return model, seconds, False
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
-        return all(_same(_fields(a[k]), _fields(b[k])) for k in a)
-    return list(a) == list(b) if isinstance(a, list | tuple) else a == b
-
-
-def _fields(value):
-    """An encoder's settings as a dict, whether given as a dict or an EncoderConfig."""
-    if is_dataclass(value):
-        return asdict(value)
-    return asdict(EncoderConfig(**value)) if isinstance(value, dict) else value
-
-
 def real_data(args, cebra_iterations: int | None) -> dict:
     """Subject re-identification across the two parts of each participant's data."""
     out = {}
@@ -238,11 +212,17 @@ def real_data(args, cebra_iterations: int | None) -> dict:
         start = time.perf_counter()
         data = load_choices(name)
         print(name, data)
-        folder = args.output / "real" / name
-        model, training_s, reused = train(data, folder, args.real_steps, args.seed)
-        reps = choice_representations(
-            model, data, cebra_iterations=cebra_iterations, seed=args.seed
+        study = choice_study(
+            data,
+            args.real_steps,
+            seed=args.seed,
+            cebra_iterations=cebra_iterations,
+            readouts=False,
+            checkpoint_every=10_000,
+            verbose=False,
         )
+        result, training_s, reused = run_reusing(study, args.output / "real" / name)
+        model, reps = result.model, result.evaluation.representations
         out[name] = {
             "available": True,
             "n_participants": len(set(data.groups)),
@@ -353,9 +333,10 @@ def write_docs(path: Path, tables: str, results: dict) -> None:
         f"{t['mle_fit_s'] / 60:.1f} min{reused if t['mle_fit_reused'] else ''} "
         f"({results['mle_converged']:.0%} converged), BAMS training "
         f"{t['training_s'] / 60:.1f} min{reused if t['training_reused'] else ''}, embedding "
-        f"and baselines {t['embedding_and_baselines_s'] / 60:.1f} min, readouts "
-        f"{t['readouts_s'] / 60:.1f} min, real data {t['real_data_s'] / 60:.1f} min, total of "
-        f"this run {t['total_s'] / 60:.1f} min.\n\n{tables}"
+        f"{t['embedding_s'] / 60:.1f} min, baselines and readouts "
+        f"{t['baselines_and_readouts_s'] / 60:.1f} min, real data "
+        f"{t['real_data_s'] / 60:.1f} min, total of this run {t['total_s'] / 60:.1f} min."
+        f"\n\n{tables}"
     )
     if write_between_markers(path, DOCS_START, DOCS_END, block):
         print(f"tables written to {path}")

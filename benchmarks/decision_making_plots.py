@@ -11,13 +11,8 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
 from bams import Recordings
-from bams.pipelines.decision_making import (
-    MLE_METHOD,
-    PARAMETER_SCALES,
-    reidentification_chance,
-    session_means,
-    to_unbounded,
-)
+from bams.evaluation.identity import reidentification_chance, session_means
+from bams.pipelines.decision_making import MLE_METHOD, PARAMETER_SCALES, to_unbounded
 from bams.report.plots import (
     plot_embedding_scatter,
     plot_label_band,

@@ -31,43 +31,13 @@ import torch
 from bams import BAMS, Recordings
 from bams.datasets import STATES, load_larvae
 from bams.evaluation import Task, evaluate_readouts, make_splits, summarize
-from bams.evaluation.identity import part_means, reidentification_accuracy, split_parts
-from bams.evaluation.representations import (
-    bams_latents,
-    cebra_time,
-    pca_features,
-    raw_features,
-    untrained_bams,
-    window_average,
-)
-from common import write_between_markers
+from bams.evaluation.identity import part_means, reidentification_accuracy
+from bams.evaluation.representations import build_representations
+from bams.pipelines.study import Study, StudyContext
+from bams.presets import preset_params
+from common import run_reusing, write_between_markers
 from larvae_plots import write_figures
 
-# 16 fps. Short term: 3 blocks of base 2 -> 29 frames = 1.8 s (the paper's 61 frames are 2 s
-# at 30 Hz). Long term: 5 blocks of base 3 -> 485 frames = 30 s (the paper's 1365 frames are
-# 45 s; 30 s is two thirds of the shortest track, 717 frames, and fits in its halves' scale).
-ENCODERS = {
-    "short_term": {
-        "channels": [64, 64, 32],
-        "dilation_base": 2,
-        "bootstrap_max_offset": 3,  # 0.19 s, as the paper's 5 frames at 30 Hz
-        "warmup": 30,
-    },
-    "long_term": {
-        "channels": [64, 64, 64, 32, 32],
-        "dilation_base": 3,
-        "bootstrap_max_offset": None,
-        "warmup": 100,
-    },
-}
-TRAINING = {
-    "hoa_window": 16,  # 1 s of future, as the paper's 30 frames at 30 Hz
-    "hoa_warmup": 30,
-    "window_length": 720,  # 45 s: about the shortest track (717 frames)
-    "batch_size": 16,
-    "lr_decay_at": (0.8,),
-    "inference_precision": "32",
-}
 DOCS_START, DOCS_END = "<!-- larvae-results:start -->", "<!-- larvae-results:end -->"
 
 
@@ -94,11 +64,35 @@ def main() -> None:
     states = np.concatenate(data.frame_labels["state"])
     print(data)
     print("derived states:", {s: f"{np.mean(states == s):.1%}" for s in (*STATES, "")})
-    model, training_s, reused = train(data, args)
-    clock["trained"] = time.perf_counter()
+    halves = data.split_parts(2)
+    both = Recordings(
+        data.sequences + halves.sequences,
+        feature_names=data.feature_names,
+        actions=data.actions,
+        frame_rate=data.frame_rate,
+        ids=data.ids + halves.ids,
+    )
 
-    halves = split_parts(data, 2)
-    reps = representations(model, data, halves, args)
+    def representations(context: StudyContext) -> dict:
+        """Every representation of the full tracks, then of the halves (embedded apart)."""
+        return build_representations(
+            context.model,
+            both,
+            peers=() if args.no_cebra else ("cebra",),
+            seed=args.seed,
+            cebra_iterations=args.cebra_iterations,
+            optional_peers=True,
+        )
+
+    study = Study(
+        name="BAMS: Drosophila larvae (larvaworld)",
+        load_data=lambda _: data,
+        params={**params(args), "logger": "csv", "checkpoint_every": 10_000},
+        evaluate=representations,
+        embed=False,  # the representations embed the tracks and their halves
+    )
+    result, training_s, reused = run_reusing(study, args.output / "model")
+    model, reps = result.model, result.evaluation
     clock["embedded"] = time.perf_counter()
     n = len(data)
     full = {name: rep[:n] for name, rep in reps.items()}
@@ -122,7 +116,7 @@ def main() -> None:
     timing = {
         "training_s": training_s,
         "training_reused": reused,
-        "embedding_and_baselines_s": clock["embedded"] - clock["trained"],
+        "embedding_and_baselines_s": result.seconds["evaluation"],
         "readouts_s": clock["evaluated"] - clock["embedded"],
         "total_s": clock["end"] - clock["start"],
     }
@@ -141,56 +135,9 @@ def main() -> None:
     write_docs(args.docs / "real_data.md", tables, results)
 
 
-def train(data: Recordings, args) -> tuple[BAMS, float, bool]:
-    """Train BAMS, or reuse the model of an earlier run with the same settings.
-
-    Returns the model, the seconds its training took (recorded by the run that trained it)
-    and whether it was reused.
-    """
-    path = args.output / "model" / "model.pt"
-    seconds_file = path.parent / "training_seconds.txt"
-    params = {"encoders": ENCODERS, **TRAINING, "max_steps": args.steps, "seed": args.seed}
-    if path.is_file():
-        model = BAMS.load(path)
-        if model.get_params()["max_steps"] == args.steps and model.seed == args.seed:
-            print(f"reusing {path}")
-            recorded = float(seconds_file.read_text()) if seconds_file.is_file() else np.nan
-            return model, recorded, True
-    start = time.perf_counter()
-    model = BAMS(**params, output_dir=path.parent, logger="csv", checkpoint_every=10_000)
-    model.fit(data)
-    seconds = time.perf_counter() - start
-    seconds_file.write_text(f"{seconds:.1f}\n")
-    return model, seconds, False
-
-
-def representations(model: BAMS, data: Recordings, halves: Recordings, args) -> dict:
-    """Every representation of the full tracks followed by the halves (embedded separately)."""
-    both = Recordings(
-        data.sequences + halves.sequences,
-        feature_names=data.feature_names,
-        actions=data.actions,
-        frame_rate=data.frame_rate,
-        ids=data.ids + halves.ids,
-    )
-    n_dims = sum(e.out_channels for e in model.network_.encoders.values())
-    reps = bams_latents(model.transform(both))
-    raw = raw_features(both, model.preprocessor_)
-    reps["raw features"] = raw
-    reps["PCA of raw features"] = pca_features(raw, n_dims, seed=args.seed)
-    window = model.receptive_fields_["long_term"]
-    reps[f"raw averaged over {window} frames"] = window_average(raw, window)
-    reps.update(untrained_bams(model, both, seed=args.seed))
-    if not args.no_cebra:
-        try:
-            start = time.perf_counter()
-            reps["CEBRA-Time"] = cebra_time(
-                raw, n_dims, max_iterations=args.cebra_iterations, seed=args.seed
-            )
-            print(f"CEBRA-Time trained in {time.perf_counter() - start:.0f} s")
-        except ImportError as err:
-            print(f"CEBRA-Time skipped: {err}")
-    return reps
+def params(args) -> dict:
+    """The ``larvae`` preset, with the run's steps and seed."""
+    return {**preset_params("larvae"), "max_steps": args.steps, "seed": args.seed}
 
 
 def settings(args, model: BAMS) -> dict:
@@ -200,8 +147,7 @@ def settings(args, model: BAMS) -> dict:
         + f"--steps {args.steps} --seeds {' '.join(map(str, args.seeds))} --seed {args.seed} "
         + f"--threads {args.threads}",
         "receptive_fields": model.receptive_fields_,
-        "encoders": ENCODERS,
-        "training": {**TRAINING, "max_steps": args.steps, "seed": args.seed},
+        "bams": params(args),
         "readout_seeds": args.seeds,
         "cebra_iterations": None if args.no_cebra else args.cebra_iterations,
     }

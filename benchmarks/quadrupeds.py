@@ -46,21 +46,15 @@ def main() -> None:
     args = parser.parse_args()
 
     tasks = [*SEQUENCE_TASKS, *FRAME_TASKS]
-    evaluation = EvaluationConfig(
-        seeds=[42],
-        train_size=0.2,
-        test_size=None,
-        tasks=tasks,
-        peers=args.peers,
-        ablations=args.ablations,
-    )
+    evaluation = EvaluationConfig.paper(tasks=tasks, peers=args.peers, ablations=args.ablations)
     run = QuadrupedRun(
         n_trajectories=args.n, max_steps=args.steps, workers=args.workers, evaluation=evaluation
     )
     start = time.perf_counter()
-    summary, times = run_quadrupeds(
+    result = run_quadrupeds(
         args.output, run, data_path=args.output / "quadrupeds.npz", resume=args.resume
     )
+    summary, times = result.summary, dict(result.seconds)
     times["total"] = time.perf_counter() - start
     rows = [r for r in summary if r.get("unit", "recording") == "recording"]
     table = markdown_table(rows)

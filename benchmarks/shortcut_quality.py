@@ -17,9 +17,11 @@ from collections import defaultdict
 import numpy as np
 
 from bams import BAMS
-from bams.demo import FULL, LR_DECAY_AT
 from bams.evaluation import evaluate_readouts, make_splits, summarize, tasks_from
+from bams.evaluation.protocols import SINGLE_FRAME
 from bams.evaluation.representations import bams_latents
+from bams.pipelines.synthetic import FULL
+from bams.presets import preset_params
 from bams.sim.synthetic import make_synthetic
 
 PRECISIONS = ("32", "bf16")
@@ -41,22 +43,23 @@ def main() -> None:
         data = make_synthetic(FULL.n_recordings, FULL.n_frames, seed=seed)
         for fraction, steps in variants:
             start = time.perf_counter()
-            model = BAMS(
-                max_steps=steps,
-                window_length=FULL.window_length,
-                hoa_frame_fraction=fraction,
-                lr_decay_at=LR_DECAY_AT,
-                seed=seed,
-                logger="none",
-                verbose=False,
-            ).fit(data)
+            settings = {
+                **preset_params("synthetic"),
+                "max_steps": steps,
+                "window_length": FULL.window_length,
+                "hoa_frame_fraction": fraction,
+                "seed": seed,
+                "logger": "none",
+                "verbose": False,
+            }
+            model = BAMS(**settings).fit(data)
             seconds = time.perf_counter() - start
             splits = make_splits(data.ids, seeds=[seed])
             for precision in PRECISIONS:
                 model.set_params(inference_precision=precision)
                 reps = bams_latents(model.transform(data))
                 for r in summarize(evaluate_readouts(reps, tasks_from(data), splits)):
-                    if r["protocol"] in ("frame", "per_frame"):
+                    if r["protocol"] in SINGLE_FRAME:
                         key = (f"{fraction}x{steps}", precision, r["method"], r["task"])
                         scores[key].append(r["score"])
             print(

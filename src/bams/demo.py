@@ -9,41 +9,26 @@ fast hidden state.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 
-from bams.data import Recordings
-from bams.embedding import save_embeddings
-from bams.estimator import BAMS
 from bams.evaluation.display import summary_tables
-from bams.evaluation.run import EvaluationConfig, evaluate_run
-from bams.sim.synthetic import make_synthetic
+from bams.evaluation.evaluate import EvaluationConfig
+from bams.evaluation.protocols import FRAME, PER_FRAME
+from bams.pipelines.study import StudyResult, run_study
+from bams.pipelines.synthetic import synthetic_study
 
 DATASETS = ("quadrupeds", "synthetic")
-
-
-@dataclass(frozen=True)
-class DemoSize:
-    """How much data and training the demo uses."""
-
-    n_recordings: int
-    n_frames: int
-    max_steps: int
-    window_length: int
-
-
-# 300 steps take about 5 minutes on 2 CPU cores. The paper lowers the learning rate at 40% of
-# a 500-epoch run; in a run this short, lowering it at 80% learns the slow factors much better.
-FULL = DemoSize(n_recordings=80, n_frames=4500, max_steps=300, window_length=1800)
-QUICK = DemoSize(n_recordings=12, n_frames=600, max_steps=4, window_length=300)
-LR_DECAY_AT = (0.8,)
 # About 200 trajectories (about 4 minutes of simulation on 2 processes) and 5 minutes of
 # training (0.7 s per step of 32 trajectories on 2 CPU cores).
 DEMO_TRAJECTORIES = 200
 DEMO_STEPS = 430
+QUADRUPEDS = (
+    "Two robot morphologies with randomized trunk mass and commanded speed (fixed per "
+    "trajectory) walk over terrain of five types (changing every few seconds); BAMS sees "
+    "only their 12 joint angles and 12 joint velocities at 50 Hz."
+)
 
 
 def run_demo(
@@ -80,7 +65,7 @@ def run_demo(
     Returns
     -------
     list of dict
-        The evaluation summary (see :func:`bams.evaluation.run.evaluate_run`).
+        The evaluation summary (see :func:`bams.evaluation.evaluate`).
 
     Raises
     ------
@@ -91,22 +76,23 @@ def run_demo(
         raise ValueError(f"Expected dataset among {DATASETS}, but got {dataset!r}.")
     console = console or Console()
     if dataset == "quadrupeds":
-        return _quadruped_demo(Path(output_dir), quick, seed, workers, console)
-    return _synthetic_demo(Path(output_dir), quick, seed, console)
+        study, verdict = _quadruped_study(quick, seed, workers), _quadruped_verdict
+    else:
+        study, verdict = synthetic_study(quick, seed), _verdict
+    result = run_study(study, output_dir, console=console)
+    _finish(console, result, verdict(result.summary))
+    return result.summary
 
 
-def _quadruped_demo(
-    output_dir: Path, quick: bool, seed: int, workers: int, console: Console
-) -> list[dict]:
-    from bams.pipelines.quadrupeds import FRAME_TASKS, SEQUENCE_TASKS, QuadrupedRun, run_quadrupeds
-
-    start = time.perf_counter()
-    console.rule("[bold]BAMS demo: simulated quadrupeds")
-    console.print(
-        "Two robot morphologies with randomized trunk mass and commanded speed (fixed per "
-        "trajectory) walk over terrain of five types (changing every few seconds); BAMS sees "
-        "only their 12 joint angles and 12 joint velocities at 50 Hz."
+def _quadruped_study(quick: bool, seed: int, workers: int):
+    from bams.pipelines.quadrupeds import (
+        FRAME_TASKS,
+        SEQUENCE_TASKS,
+        QuadrupedRun,
+        quadruped_study,
     )
+    from bams.presets import preset_params
+
     tasks = [*SEQUENCE_TASKS, *FRAME_TASKS]
     if quick:
         run = QuadrupedRun(
@@ -116,11 +102,7 @@ def _quadruped_demo(
             workers=1,  # starting worker processes would take longer than the simulation
             duration=2.0,
             evaluation=EvaluationConfig(seeds=[seed], test_size=0.5, tasks=tasks),
-            model_params={
-                "encoders": _quick_encoders(),
-                "predictor_hidden": (64,),
-                "window_length": 100,
-            },
+            model_params={**preset_params("quick"), "window_length": 100},
         )
     else:
         run = QuadrupedRun(
@@ -128,85 +110,26 @@ def _quadruped_demo(
             max_steps=DEMO_STEPS,
             seed=seed,
             workers=workers,
-            evaluation=EvaluationConfig(seeds=[42], train_size=0.2, test_size=None, tasks=tasks),
+            evaluation=EvaluationConfig.paper(tasks=tasks),
         )
-    summary, times = run_quadrupeds(output_dir, run, console=console)
-    _finish(console, summary, times, start, _quadruped_verdict(summary), output_dir)
-    return summary
+    study = quadruped_study(run)
+    study.name = "BAMS demo: simulated quadrupeds"
+    study.describe = lambda data: f"{QUADRUPEDS}\nData: {data}"
+    return study
 
 
-def _synthetic_demo(output_dir: Path, quick: bool, seed: int, console: Console) -> list[dict]:
-    from bams.report import write_report
-
-    size = QUICK if quick else FULL
-    start = time.perf_counter()
-    console.rule("[bold]BAMS demo: synthetic recordings")
-    data_path = make_synthetic(size.n_recordings, size.n_frames, seed=seed).save(
-        output_dir / "data.npz"
-    )
-    data = Recordings.load(data_path)
-    console.print(
-        f"Data: {data}\n  slow factors per recording: class (3 values), style (continuous); "
-        "fast factor: state (4 values, switches every 0.5-2 s)"
-    )
-    model_params = {"encoders": _quick_encoders(), "predictor_hidden": (64,)} if quick else {}
-    model = BAMS(
-        max_steps=size.max_steps,
-        window_length=size.window_length,
-        lr_decay_at=LR_DECAY_AT,
-        seed=seed,
-        output_dir=output_dir,
-        **model_params,
-    )
-    times = {"data": time.perf_counter() - start}
-    model.fit(data)
-    times["training"] = time.perf_counter() - start - times["data"]
-    tick = time.perf_counter()
-    save_embeddings(output_dir / "embeddings.npz", model.transform(data), data.ids)
-    seeds = [seed] if quick else [seed, seed + 1, seed + 2]
-    summary = evaluate_run(output_dir, data, EvaluationConfig(seeds=seeds), console=console)
-    times["evaluation"] = time.perf_counter() - tick
-    tick = time.perf_counter()
-    write_report(output_dir, data)
-    times["report"] = time.perf_counter() - tick
-    _finish(console, summary, times, start, _verdict(summary), output_dir)
-    return summary
-
-
-def _finish(
-    console: Console,
-    summary: list[dict],
-    times: dict[str, float],
-    start: float,
-    verdict: list[str],
-    output_dir: Path,
-) -> None:
-    for table in summary_tables(summary):
+def _finish(console: Console, result: StudyResult, verdict: list[str]) -> None:
+    for table in summary_tables(result.summary):
         console.print(table)
-    console.print(
-        f"Data {times['data']:.0f} s, training {times['training']:.0f} s, embedding and "
-        f"evaluation {times['evaluation']:.0f} s, report {times['report']:.0f} s, "
-        f"total {time.perf_counter() - start:.0f} s."
-    )
+    stages = ", ".join(f"{name} {s:.0f} s" for name, s in result.seconds.items())
+    console.print(f"Stages: {stages}; total {sum(result.seconds.values()):.0f} s.")
     for line in verdict:
         console.print(line)
-    console.print(f"Report: {output_dir / 'report' / 'index.html'}")
-
-
-def _quick_encoders() -> dict:
-    return {
-        "short_term": {"channels": [16, 16], "dilation_base": 2, "warmup": 10},
-        "long_term": {
-            "channels": [16, 16, 16],
-            "dilation_base": 4,
-            "warmup": 40,
-            "bootstrap_max_offset": None,
-        },
-    }
+    console.print(f"Report: {result.report}")
 
 
 def _score(summary: list[dict], method: str, task: str, protocol: str | None = None) -> float:
-    protocol = protocol or ("frame" if task == "state" else "per_frame")
+    protocol = protocol or (FRAME if task == "state" else PER_FRAME)
     return next(
         r["score"]
         for r in summary
@@ -244,7 +167,7 @@ def _quadruped_verdict(rows: list[dict]) -> list[str]:
     lines = []
     for task in SEQUENCE_TASKS:
         long, short, raw = (
-            _score(rows, m, task, "per_frame")
+            _score(rows, m, task, PER_FRAME)
             for m in ("BAMS long_term", "BAMS short_term", "raw features")
         )
         lines.append(
@@ -252,7 +175,7 @@ def _quadruped_verdict(rows: list[dict]) -> list[str]:
             f"frames: long-term {long:.3f} vs short-term {short:.3f} vs raw {raw:.3f}"
         )
     short, long, raw = (
-        _score(rows, m, "terrain_type", "frame")
+        _score(rows, m, "terrain_type", FRAME)
         for m in ("BAMS short_term", "BAMS long_term", "raw features")
     )
     lines.append(

@@ -9,7 +9,7 @@ common length and batched; causality makes the padding harmless.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -146,11 +146,17 @@ def _plan_batches(chunks: list[tuple], max_batch_frames: int) -> list[list[tuple
     return batches
 
 
-def save_embeddings(path: str | Path, embeddings: Sequence[Embedding], ids: Sequence[str]) -> Path:
+def save_embeddings(
+    path: str | Path,
+    embeddings: Sequence[Embedding],
+    ids: Sequence[str],
+    metadata: Mapping[str, str] | None = None,
+) -> Path:
     """Save per-recording embeddings with their recording ids to one ``.npz`` (atomically).
 
-    The file holds ``ids`` ``(n,)``, ``lengths`` ``(n,)`` and, per latent space, the frames of
-    all recordings concatenated, ``(sum T_i, D)``.
+    The file holds ``ids`` ``(n,)``, ``lengths`` ``(n,)``, per latent space the frames of all
+    recordings concatenated, ``latent/NAME`` ``(sum T_i, D)``, and each ``metadata`` item as
+    text under ``meta/KEY`` (e.g. which model and data produced them).
     """
     if len(embeddings) != len(ids):
         raise ValueError(f"Expected {len(embeddings)} ids, but got {len(ids)}.")
@@ -161,6 +167,8 @@ def save_embeddings(path: str | Path, embeddings: Sequence[Embedding], ids: Sequ
     }
     for name in names:
         arrays[f"latent/{name}"] = np.concatenate([e[name] for e in embeddings])
+    for key, value in (metadata or {}).items():
+        arrays[f"meta/{key}"] = np.array(str(value))
     return atomic_savez(path, arrays)
 
 
@@ -175,3 +183,9 @@ def load_embeddings(path: str | Path) -> tuple[list[str], list[Embedding]]:
             if key.startswith("latent/")
         }
     return ids, [{name: parts[i] for name, parts in latents.items()} for i in range(len(ids))]
+
+
+def embeddings_metadata(path: str | Path) -> dict[str, str]:
+    """The ``metadata`` saved with :func:`save_embeddings` (empty if none)."""
+    with np.load(path, allow_pickle=False) as npz:
+        return {key[len("meta/") :]: str(npz[key]) for key in npz.files if key.startswith("meta/")}

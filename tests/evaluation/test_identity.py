@@ -2,7 +2,13 @@ import numpy as np
 import pytest
 
 from bams.data import Recordings
-from bams.evaluation.identity import part_means, reidentification_accuracy, split_parts
+from bams.evaluation.identity import (
+    nearest_sessions,
+    part_means,
+    reidentification_accuracy,
+    reidentification_chance,
+    session_reidentification,
+)
 
 
 def test_reidentification_of_distinct_individuals(rng):
@@ -46,7 +52,7 @@ def test_split_parts_and_part_means():
         frame_labels={"state": [np.array(["x"] * 10), np.array(["y"] * 7)]},
         sequence_labels={"dish": np.array(["d1", "d2"])},
     )
-    parts = split_parts(data, 2)
+    parts = data.split_parts(2)
     assert parts.ids == ["a#0", "a#1", "b#0", "b#1"]
     assert parts.lengths.tolist() == [5, 5, 3, 4]
     assert parts.sequence_labels["dish"].tolist() == ["d1", "d1", "d2", "d2"]
@@ -61,6 +67,50 @@ def test_split_parts_and_part_means():
 def test_split_parts_errors():
     data = Recordings([np.zeros((1, 1))])
     with pytest.raises(ValueError, match="Expected n_parts >= 1 and recordings of at least"):
-        split_parts(data, 2)
+        data.split_parts(2)
     with pytest.raises(ValueError, match="Expected a multiple of n_parts=2 parts, but got 3"):
         part_means([np.zeros((2, 1))] * 3, 2)
+
+
+def test_session_reidentification_known_answers(rng):
+    individuals = np.repeat(np.arange(20), 3)
+    centres = rng.normal(size=(20, 8))
+    separated = centres[individuals] + 0.01 * rng.normal(size=(60, 8))
+    assert session_reidentification(separated, individuals) == 1.0
+    chance = reidentification_chance(individuals)
+    assert chance == pytest.approx(2 / 59)
+    scores = [session_reidentification(rng.normal(size=(60, 8)), individuals) for _ in range(50)]
+    assert abs(np.mean(scores) - chance) < 0.02
+    chance5 = reidentification_chance(individuals, top_k=5)
+    assert chance5 == pytest.approx(1 - (57 * 56 * 55 * 54 * 53) / (59 * 58 * 57 * 56 * 55))
+    scores = [
+        session_reidentification(rng.normal(size=(60, 8)), individuals, top_k=5) for _ in range(50)
+    ]
+    assert abs(np.mean(scores) - chance5) < 0.03
+
+
+def test_top_k_reidentification_counts_hits_among_the_k_nearest():
+    # Points on a circle (cosine similarity falls with the angle between them).
+    angles = np.array([0.0, 0.1, 0.25, 0.45, 2.0, 2.1])
+    circle = np.column_stack([np.cos(angles), np.sin(angles)])
+    who = ["a", "b", "b", "a", "c", "c"]
+    scores = [session_reidentification(circle, who, standardize=False, top_k=k) for k in (1, 2, 3)]
+    assert scores == pytest.approx([3 / 6, 4 / 6, 1.0])
+    with pytest.raises(ValueError, match=r"Expected 1 <= top_k < 6 \(the sessions\), but got 6"):
+        session_reidentification(circle, who, top_k=6)
+
+
+def test_session_reidentification_errors():
+    with pytest.raises(ValueError, match="at least 2 sessions each, .* fewest sessions 1"):
+        session_reidentification(np.eye(3), ["a", "a", "b"])
+    with pytest.raises(ValueError, match="Expected finite summaries"):
+        session_reidentification(np.full((4, 2), np.nan), ["a", "a", "b", "b"])
+
+
+def test_nearest_sessions():
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.2], [0.1, 0.8]])
+    np.testing.assert_array_equal(nearest_sessions(x, standardize=False), [2, 3, 0, 1])
+    with pytest.raises(
+        ValueError, match=r"Expected summaries of shape \(n >= 2, D\), but got \(2,\)"
+    ):
+        nearest_sessions(np.zeros(2))

@@ -14,9 +14,6 @@ from bams.pipelines.decision_making import (
     mle_representation,
     mle_scores,
     model_params,
-    nearest_sessions,
-    reidentification_chance,
-    session_reidentification,
     to_unbounded,
     with_lookahead,
 )
@@ -40,41 +37,6 @@ def test_to_unbounded():
     np.testing.assert_allclose(to_unbounded("learning_rate", [0.5, 0.75]), [0.0, np.log(3)])
     np.testing.assert_allclose(to_unbounded("inverse_temperature", [np.e]), [1.0])
     np.testing.assert_allclose(to_unbounded("perseveration", [-0.3]), [-0.3])
-
-
-def test_session_reidentification_known_answers(rng):
-    individuals = np.repeat(np.arange(20), 3)
-    centres = rng.normal(size=(20, 8))
-    separated = centres[individuals] + 0.01 * rng.normal(size=(60, 8))
-    assert session_reidentification(separated, individuals) == 1.0
-    chance = reidentification_chance(individuals)
-    assert chance == pytest.approx(2 / 59)
-    scores = [session_reidentification(rng.normal(size=(60, 8)), individuals) for _ in range(50)]
-    assert abs(np.mean(scores) - chance) < 0.02
-    chance5 = reidentification_chance(individuals, top_k=5)
-    assert chance5 == pytest.approx(1 - (57 * 56 * 55 * 54 * 53) / (59 * 58 * 57 * 56 * 55))
-    scores = [
-        session_reidentification(rng.normal(size=(60, 8)), individuals, top_k=5) for _ in range(50)
-    ]
-    assert abs(np.mean(scores) - chance5) < 0.03
-
-
-def test_top_k_reidentification_counts_hits_among_the_k_nearest():
-    # Points on a circle (cosine similarity falls with the angle between them).
-    angles = np.array([0.0, 0.1, 0.25, 0.45, 2.0, 2.1])
-    circle = np.column_stack([np.cos(angles), np.sin(angles)])
-    who = ["a", "b", "b", "a", "c", "c"]
-    scores = [session_reidentification(circle, who, standardize=False, top_k=k) for k in (1, 2, 3)]
-    assert scores == pytest.approx([3 / 6, 4 / 6, 1.0])
-    with pytest.raises(ValueError, match=r"Expected 1 <= top_k < 6 \(the sessions\), but got 6"):
-        session_reidentification(circle, who, top_k=6)
-
-
-def test_session_reidentification_errors():
-    with pytest.raises(ValueError, match="at least 2 sessions each, .* fewest sessions 1"):
-        session_reidentification(np.eye(3), ["a", "a", "b"])
-    with pytest.raises(ValueError, match="Expected finite summaries"):
-        session_reidentification(np.full((4, 2), np.nan), ["a", "a", "b", "b"])
 
 
 def test_halves_reidentification_and_lookahead(rng):
@@ -126,12 +88,3 @@ def test_pipeline_end_to_end_on_tiny_data(bandit):
     rows = {(r["method"], r["task"], r["protocol"]) for r in summary}
     assert ("BAMS long_term", "learning_rate", "mean_embedding") in rows
     assert ("BAMS short_term", "strategy", "frame") in rows
-
-
-def test_nearest_sessions():
-    x = np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.2], [0.1, 0.8]])
-    np.testing.assert_array_equal(nearest_sessions(x, standardize=False), [2, 3, 0, 1])
-    with pytest.raises(
-        ValueError, match=r"Expected summaries of shape \(n >= 2, D\), but got \(2,\)"
-    ):
-        nearest_sessions(np.zeros(2))

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from bams.cli import app
 from bams.estimator import BAMS
 from bams.evaluation.run import load_summary
-from bams.report import write_report
+from bams.report import write_run_report
 from bams.training.checkpoint import load_checkpoint
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -20,7 +20,7 @@ FIGURES = ["readout_bars_recording", "pca", "timeline", "loss", "receptive_field
 @pytest.fixture(scope="module")
 def report(evaluated_run):
     """The report of the tiny run, its data read from the file named in the run's config."""
-    index = write_report(evaluated_run.run)
+    index = write_run_report(evaluated_run.run)
     return index, index.read_text(encoding="utf-8")
 
 
@@ -83,7 +83,7 @@ def test_bams_rows_come_first_in_the_tables(report):
 
 def test_missing_evaluation_tells_to_run_evaluate(tmp_path):
     with pytest.raises(FileNotFoundError, match="run `bams evaluate .*` first"):
-        write_report(tmp_path)
+        write_run_report(tmp_path)
 
 
 def test_unknown_data_file_asks_for_data_and_output_is_honored(evaluated_run, tmp_path):
@@ -94,8 +94,8 @@ def test_unknown_data_file_asks_for_data_and_output_is_honored(evaluated_run, tm
     state["config"]["data"] = None
     torch.save(state, run / "model.pt")
     with pytest.raises(ValueError, match="Expected the data file of the run"):
-        write_report(run)
-    index = write_report(run, evaluated_run.data, output=tmp_path / "elsewhere")
+        write_run_report(run)
+    index = write_run_report(run, evaluated_run.data, output=tmp_path / "elsewhere")
     assert index == tmp_path / "elsewhere" / "index.html"
     assert (tmp_path / "elsewhere" / "pca.png").is_file()
     assert not (run / "report").exists()
@@ -120,7 +120,7 @@ def test_report_of_data_with_groups_has_group_tables(evaluated_run, tmp_path):
     lines = summary.read_text().splitlines()
     grouped = [line.replace(",recording", ",group") for line in lines[1:]]
     summary.write_text("\n".join([*lines, *grouped]) + "\n")
-    page = write_report(run, evaluated_run.data).read_text()
+    page = write_run_report(run, evaluated_run.data).read_text()
     assert "(split by group)" in page and "(split by recording)" in page
     assert (run / "report" / "readout_bars_group.png").is_file()
     assert page.count("<table class='readout'>") == 4

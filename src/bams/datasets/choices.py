@@ -29,7 +29,6 @@ import numpy as np
 
 from bams.data import Recordings
 from bams.datasets._package import package_data, package_folder
-from bams.evaluation.identity import split_parts
 
 N_CPM_ARMS = 4
 CAVANAGH_STIMULI = ("LL", "WL", "WW")
@@ -136,7 +135,7 @@ def read_cpm_bandit(path: str | os.PathLike) -> Recordings:
         frame_labels={"chose_better": [(rate[chosen - 1] > rate[other - 1])[o] for o in order]},
         sequence_labels={"participant": people},
     )
-    return split_parts(whole, 2)
+    return whole.split_parts(2)
 
 
 def read_cavanagh(path: str | os.PathLike) -> Recordings:

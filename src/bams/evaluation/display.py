@@ -6,15 +6,10 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-PROTOCOL_ORDER = ("frame", "per_frame", "frame_average", "mean_embedding")
-PROTOCOL_LABEL = {
-    "frame": "",
-    "per_frame": "per frame",
-    "frame_average": "frame avg",
-    "mean_embedding": "mean emb",
-}
-HEADLINE = ("frame", "per_frame")
-PER_RECORDING = ("frame_average", "mean_embedding")
+from bams.evaluation.protocols import PROTOCOLS, SINGLE_FRAME, WHOLE_RECORDING
+
+PROTOCOL_ORDER = tuple(PROTOCOLS)
+_TABLES = ((SINGLE_FRAME, "single frames"), (WHOLE_RECORDING, "whole recordings"))
 
 
 def summary_tables(summary: Sequence[dict]) -> list[Table]:
@@ -22,11 +17,16 @@ def summary_tables(summary: Sequence[dict]) -> list[Table]:
     tables = []
     for unit in ("recording", "group"):
         rows = [r for r in summary if r.get("unit", "recording") == unit]
-        for protocols, what in ((HEADLINE, "single frames"), (PER_RECORDING, "whole recordings")):
+        for protocols, what in (
+            (SINGLE_FRAME, "single frames"),
+            (WHOLE_RECORDING, "whole recordings"),
+        ):
             if any(r["protocol"] in protocols for r in rows):
                 title = f"Linear readouts from {what} ({unit} level, held-out {unit}s)"
                 # the wider whole-recording table shows means only, to fit 80 columns
-                tables.append(summary_table(rows, unit, protocols, title, protocols == HEADLINE))
+                tables.append(
+                    summary_table(rows, unit, protocols, title, protocols == SINGLE_FRAME)
+                )
     return tables
 
 
@@ -52,7 +52,7 @@ def summary_table(
     table = Table(title=title or f"Linear readouts ({unit} level, held-out {unit}s)")
     table.add_column("method", no_wrap=True)
     for task, protocol, metric in columns:
-        header = "\n".join(part for part in (task, PROTOCOL_LABEL[protocol], metric) if part)
+        header = "\n".join(part for part in (task, PROTOCOLS[protocol].column, metric) if part)
         table.add_column(header, justify="right")
     for method in methods:
         cells = []

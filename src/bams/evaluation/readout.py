@@ -32,6 +32,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from bams.evaluation.protocols import FRAME_AVERAGE, MEAN_EMBEDDING, headline_protocol
 from bams.evaluation.tasks import CLASSIFICATION, Split, Task
 
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0, 10.0)
@@ -176,8 +177,7 @@ def _task_scores(features, lengths, task, split, groups, max_train, max_test) ->
     if not _trainable(task.kind, y_tr) or len(y_te) == 0:
         return out
     model = fit_readout(x_tr, y_tr, rec_groups[owner_tr], task.kind, seed=split.seed)
-    protocol = "per_frame" if task.level == "sequence" else "frame"
-    out[protocol] = {
+    out[headline_protocol(task.level)] = {
         **metrics(task.kind, y_te, model.predict(x_te)),
         "n_train": len(y_tr),
         "n_test": len(y_te),
@@ -194,7 +194,7 @@ def _task_scores(features, lengths, task, split, groups, max_train, max_test) ->
     else:
         predicted = model.predict(x_te)
         averaged = np.array([predicted[owner == r].mean() for r in recordings])
-    out["frame_average"] = {
+    out[FRAME_AVERAGE] = {
         **metrics(task.kind, y_rec, averaged),
         "n_train": len(y_tr),
         "n_test": len(y_rec),
@@ -206,7 +206,7 @@ def _task_scores(features, lengths, task, split, groups, max_train, max_test) ->
     test = [i for i in split.test if _labelled(labels[i])]
     if _trainable(task.kind, labels[train]) and test:
         model = fit_readout(means[train], labels[train], rec_groups[train], task.kind, split.seed)
-        out["mean_embedding"] = {
+        out[MEAN_EMBEDDING] = {
             **metrics(task.kind, labels[test], model.predict(means[test])),
             "n_train": len(train),
             "n_test": len(test),

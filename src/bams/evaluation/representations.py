@@ -1,190 +1,135 @@
-"""What is read out: BAMS latents, baselines, the CEBRA peer, and group aggregates.
+"""Every representation read out in an evaluation, built in one place.
 
-Every function returns one ``(T_i, D)`` float32 array per recording, aligned with the data.
+The trained model's latents (each latent space, and ``both`` concatenated), the baselines of
+:mod:`bams.evaluation.baselines` and the CEBRA-Time peer, under the names that tables show.
+The evaluation, the decision-making study and the benchmarks all build theirs here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-import numpy as np
-import torch
-from sklearn.decomposition import PCA
+import time
+from collections.abc import Callable, Sequence
 
 from bams.data import Recordings
-from bams.embedding import Embedding, embed_recordings
-from bams.evaluation.tasks import Task
-from bams.models import BAMSNetwork
+from bams.embedding import Embedding
+from bams.evaluation.baselines import (
+    cebra_time,
+    pca_features,
+    raw_features,
+    untrained_bams,
+    window_average,
+)
+from bams.evaluation.groups import GroupView
+from bams.evaluation.latents import Representation, bams_latents
 
-Representation = list[np.ndarray]
+__all__ = [
+    "BASELINES",
+    "PEERS",
+    "GroupView",
+    "Representation",
+    "bams_latents",
+    "build_representations",
+    "check_methods",
+]
 
-
-def bams_latents(
-    embeddings: Sequence[Embedding], prefix: str = "BAMS"
-) -> dict[str, Representation]:
-    """Each latent space of a BAMS model, and all of them concatenated (``both``)."""
-    names = list(embeddings[0])
-    out = {f"{prefix} {name}": [e[name] for e in embeddings] for name in names}
-    if len(names) > 1:
-        out[f"{prefix} both"] = [np.concatenate([e[n] for n in names], axis=1) for e in embeddings]
-    return out
-
-
-def raw_features(data: Recordings, preprocessor) -> Representation:
-    """The network's input: robustly normalized features, 0 where missing, plus validity."""
-    return [preprocessor.transform_inputs(seq) for seq in data.sequences]
-
-
-def pca_features(raw: Representation, n_components: int, seed: int = 0) -> Representation:
-    """PCA of the raw features (fitted on up to 200,000 frames of all recordings)."""
-    frames = np.concatenate(raw)
-    n_components = int(min(n_components, frames.shape[1]))
-    rng = np.random.default_rng(seed)
-    sample = frames[rng.choice(len(frames), min(len(frames), 200_000), replace=False)]
-    pca = PCA(n_components=n_components, random_state=seed).fit(sample)
-    return [pca.transform(x).astype(np.float32) for x in raw]
+BASELINES = ("raw", "pca", "window_average", "untrained")
+"""Baselines by name: the raw (normalized) features, their PCA, their causal moving average
+over a receptive field, and an untrained network of the same architecture."""
+PEERS = ("cebra",)
+"""Other self-supervised methods: CEBRA-Time (needs the ``peers`` extra)."""
 
 
-def window_average(raw: Representation, window: int) -> Representation:
-    """Causal moving average of the raw features over the last ``window`` frames."""
-    out = []
-    for x in raw:
-        total = np.cumsum(np.vstack([np.zeros((1, x.shape[1])), x.astype(np.float64)]), axis=0)
-        end = np.arange(1, len(x) + 1)
-        start = np.maximum(end - window, 0)
-        out.append(((total[end] - total[start]) / (end - start)[:, None]).astype(np.float32))
-    return out
+def check_methods(baselines: Sequence[str], peers: Sequence[str]) -> None:
+    """Raise ``ValueError`` if a baseline or peer name is unknown."""
+    unknown = sorted(set(baselines) - set(BASELINES)) + sorted(set(peers) - set(PEERS))
+    if unknown:
+        raise ValueError(
+            f"Expected baselines among {list(BASELINES)} and peers among {list(PEERS)}, "
+            f"but got {unknown}."
+        )
 
 
-def untrained_bams(model, data: Recordings, seed: int = 0) -> dict[str, Representation]:
-    """The latents of a randomly initialized network with the architecture of ``model``."""
-    config = model.get_config()
-    torch.manual_seed(seed)
-    network = BAMSNetwork.from_config(
-        config.model, model.preprocessor_.n_inputs, model.preprocessor_.n_actions
-    ).eval()
-    embeddings = embed_recordings(network.encoders, model.preprocessor_, data, config.embed)
-    return bams_latents(embeddings, prefix="untrained BAMS")
-
-
-def cebra_time(
-    raw: Representation,
-    n_dims: int,
+def build_representations(
+    model,
+    data: Recordings,
     *,
-    max_iterations: int = 2000,
-    batch_size: int = 512,
-    time_offset: int = 10,
+    embeddings: Sequence[Embedding] | None = None,
+    baselines: Sequence[str] = BASELINES,
+    peers: Sequence[str] = (),
+    window: str = "longest",
     seed: int = 0,
-    device: str = "cpu",
-) -> Representation:
-    """CEBRA-Time embeddings (time-contrastive, no labels): the peer self-supervised method.
+    cebra_iterations: int = 2000,
+    optional_peers: bool = False,
+    log: Callable[[str], object] = print,
+) -> dict[str, Representation]:
+    """The trained model's latents, then the baselines and peers asked for, in that order.
 
-    Fits one single-session model on all recordings concatenated (positive pairs are frames
-    ``time_offset`` apart, so a few pairs straddle recording boundaries), then embeds each
-    recording separately.
+    Parameters
+    ----------
+    model
+        A fitted :class:`bams.BAMS`.
+    data
+        The recordings to represent.
+    embeddings
+        ``model.transform(data)`` if already computed (it is not computed again).
+    baselines, peers
+        Names among :data:`BASELINES` and :data:`PEERS`.
+    window
+        The window average's window: ``"longest"`` receptive field (one baseline named
+        ``raw averaged over N frames``) or ``"each"`` encoder's (``raw averaged over the
+        NAME field``).
+    seed
+        Seed of the PCA sample, the untrained network and CEBRA-Time.
+    cebra_iterations
+        Training iterations of CEBRA-Time.
+    optional_peers
+        Skip (with a message) a peer whose package is not installed, instead of failing.
+    log
+        Where progress messages go.
+
+    Returns
+    -------
+    dict
+        ``{name: one (T_i, D) array per recording}``.
 
     Raises
     ------
+    ValueError
+        If a name is unknown.
     ImportError
-        If ``cebra`` (the ``peers`` extra) is not installed.
+        If a peer's package is missing and ``optional_peers`` is False.
     """
-    try:
-        import cebra
-    except ImportError as err:
-        raise ImportError(
-            "Expected the 'cebra' package for the CEBRA-Time peer, but it is not installed: "
-            "pip install 'bams[peers]'"
-        ) from err
-    torch.manual_seed(seed)
-    model = cebra.CEBRA(
-        model_architecture="offset10-model",
-        batch_size=batch_size,
-        learning_rate=3e-4,
-        temperature=1.0,
-        output_dimension=n_dims,
-        max_iterations=max_iterations,
-        distance="cosine",
-        conditional="time",
-        time_offsets=time_offset,
-        device=device,
-        verbose=False,
-    )
-    model.fit(np.concatenate(raw).astype(np.float32))
-    return [np.asarray(model.transform(x.astype(np.float32)), dtype=np.float32) for x in raw]
+    check_methods(baselines, peers)
+    reps = bams_latents(embeddings if embeddings is not None else model.transform(data))
+    n_dims = sum(e.out_channels for e in model.network_.encoders.values())
+    raw = raw_features(data, model.preprocessor_)
+    if "raw" in baselines:
+        reps["raw features"] = raw
+    if "pca" in baselines:
+        reps["PCA of raw features"] = pca_features(raw, n_dims, seed=seed)
+    if "window_average" in baselines:
+        reps.update(_window_averages(raw, model.receptive_fields_, window))
+    if "untrained" in baselines:
+        reps.update(untrained_bams(model, data, seed=seed))
+    if "cebra" in peers:
+        start = time.perf_counter()
+        try:
+            reps["CEBRA-Time"] = cebra_time(raw, n_dims, max_iterations=cebra_iterations, seed=seed)
+            log(f"CEBRA-Time trained in {time.perf_counter() - start:.0f} s")
+        except ImportError as err:
+            if not optional_peers:
+                raise
+            log(f"CEBRA-Time skipped: {err}")
+    return reps
 
 
-@dataclass
-class GroupView:
-    """Recordings gathered by group (e.g. the animals of one video).
-
-    Attributes
-    ----------
-    ids
-        Group ids.
-    members
-        Recording indices of each group.
-    tasks
-        The labels that are the same for every member of a group, one value per group.
-    """
-
-    ids: list[str]
-    members: list[list[int]]
-    tasks: list[Task]
-
-    @classmethod
-    def build(cls, data: Recordings, tasks: Sequence[Task]) -> GroupView:
-        """Group ``data`` by ``data.groups``.
-
-        Raises
-        ------
-        ValueError
-            If ``data`` has no groups, or members of a group differ in length.
-        """
-        if data.groups is None:
-            raise ValueError("Expected recordings with groups, but data.groups is None.")
-        ids = list(dict.fromkeys(data.groups))
-        members = [[i for i, g in enumerate(data.groups) if g == gid] for gid in ids]
-        lengths = data.lengths
-        uneven = [gid for gid, m in zip(ids, members, strict=True) if len(set(lengths[m])) > 1]
-        if uneven:
-            raise ValueError(
-                f"Expected members of a group to have the same length, but groups {uneven[:5]} "
-                "do not."
-            )
-        group_tasks = []
-        for task in tasks:
-            if task.level == "sequence":
-                values = np.asarray(task.values)
-                if all(len(set(values[m].tolist())) == 1 for m in members):
-                    group_tasks.append(
-                        Task(
-                            task.name,
-                            "sequence",
-                            task.kind,
-                            np.array([values[m[0]] for m in members]),
-                        )
-                    )
-            else:
-                same = all(
-                    all(
-                        np.array_equal(task.values[m[0]], task.values[j], equal_nan=True)
-                        for j in m[1:]
-                    )
-                    for m in members
-                )
-                if same:
-                    group_tasks.append(
-                        Task(task.name, "frame", task.kind, [task.values[m[0]] for m in members])
-                    )
-        return cls(ids, members, group_tasks)
-
-    def aggregate(self, representation: Representation) -> Representation:
-        """Permutation-invariant group embedding per frame: ``[mean, max - min]`` over members."""
-        out = []
-        for m in self.members:
-            stack = np.stack([representation[i] for i in m])
-            out.append(
-                np.concatenate([stack.mean(axis=0), stack.max(axis=0) - stack.min(axis=0)], axis=1)
-            )
-        return out
+def _window_averages(raw: Representation, fields: dict[str, int], window: str) -> dict:
+    if window == "longest":
+        longest = max(fields.values())
+        return {f"raw averaged over {longest} frames": window_average(raw, longest)}
+    if window == "each":
+        return {
+            f"raw averaged over the {name} field": window_average(raw, rf)
+            for name, rf in fields.items()
+        }
+    raise ValueError(f"Expected window 'longest' or 'each', but got {window!r}.")

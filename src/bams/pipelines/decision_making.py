@@ -11,7 +11,8 @@ individual (:data:`PARAMETER_SCALES`), (b) re-identification across sessions
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,23 +21,26 @@ from scipy.stats import spearmanr
 from sklearn.metrics import balanced_accuracy_score, r2_score
 
 from bams.data import Recordings
+from bams.embedding import Embedding
 from bams.estimator import BAMS
-from bams.evaluation.identity import part_means, reidentification_accuracy
-from bams.evaluation.readout import evaluate_readouts, summarize
-from bams.evaluation.representations import (
-    bams_latents,
-    cebra_time,
-    pca_features,
-    raw_features,
-    untrained_bams,
-    window_average,
+from bams.evaluation.identity import (
+    part_means,
+    reidentification_accuracy,
+    session_means,
+    session_reidentification,
 )
-from bams.evaluation.tasks import Split, Task
+from bams.evaluation.readout import evaluate_readouts, summarize
+from bams.evaluation.representations import build_representations
+from bams.evaluation.tasks import Split, Task, make_splits
+from bams.pipelines.study import Study, StudyContext
+from bams.presets import bandit_params as model_params
 from bams.sim.bandit import BanditFit
 
 __all__ = [
     "MLE_METHOD",
     "PARAMETER_SCALES",
+    "ChoiceEvaluation",
+    "choice_study",
     "choice_representations",
     "evaluate_choices",
     "fit_choice_model",
@@ -44,10 +48,6 @@ __all__ = [
     "mle_representation",
     "mle_scores",
     "model_params",
-    "nearest_sessions",
-    "reidentification_chance",
-    "session_means",
-    "session_reidentification",
     "to_unbounded",
     "with_lookahead",
 ]
@@ -85,62 +85,6 @@ def to_unbounded(name: str, values: np.ndarray) -> np.ndarray:
     return np.log(values) if scale == "log" else values
 
 
-def model_params(session_length: int = 300) -> dict:
-    """BAMS settings for sessions of ``session_length`` trials (one frame per trial).
-
-    The short-term encoder sees 15 trials (7 for sessions shorter than 60): a few strategy
-    bouts. The long-term encoder (kernel 3, dilation base 4) has the fewest blocks whose
-    receptive field covers the whole session (341 trials for 300). The HoA target is the
-    histogram of the next 8 trials (4 for short sessions); bootstrap pairs of the short-term
-    latent are at most 2 trials apart; a training window is a whole session (the longest
-    one, if they differ). Returns keyword arguments of :class:`bams.BAMS`.
-
-    Raises
-    ------
-    ValueError
-        If ``session_length < 16``.
-
-    Examples
-    --------
-    >>> params = model_params(300)
-    >>> params["window_length"], params["encoders"]["long_term"]["channels"]
-    (300, [64, 64, 64, 32])
-    """
-    if session_length < 16:
-        raise ValueError(f"Expected sessions of at least 16 trials, but got {session_length}.")
-    short_blocks = 3 if session_length >= 60 else 2  # receptive field 1 + 2 (2^n - 1)
-    long_blocks = 2
-    while 1 + 4 * (4**long_blocks - 1) // 3 < session_length:
-        long_blocks += 1
-    short_warmup = 2**short_blocks - 1
-    return {
-        "encoders": {
-            "short_term": {
-                "channels": [64] * (short_blocks - 1) + [32],
-                "kernel_size": 2,
-                "dilation_base": 2,
-                "bootstrap_max_offset": 2,
-                "warmup": short_warmup,
-            },
-            "long_term": {
-                "channels": [64] * (long_blocks - 1) + [32],
-                "kernel_size": 3,
-                "dilation_base": 4,
-                "bootstrap_max_offset": None,
-                "warmup": min(30, session_length // 4),
-            },
-        },
-        "hoa_bins": 16,
-        "hoa_window": 8 if session_length >= 60 else 4,
-        "hoa_warmup": short_warmup,
-        "predictor_hidden": [256, 256],
-        "window_length": int(session_length),
-        "batch_size": 32,
-        "lr_decay_at": [0.8],
-        "inference_precision": "32",
-    }
-
-
 def fit_choice_model(
     data: Recordings,
     max_steps: int,
@@ -162,30 +106,85 @@ def choice_representations(
     model: BAMS,
     data: Recordings,
     *,
+    embeddings: Sequence[Embedding] | None = None,
     cebra_iterations: int | None = 2000,
     seed: int = 0,
 ) -> dict[str, list[np.ndarray]]:
     """BAMS latents, baselines and (if installed) CEBRA-Time, one ``(T_i, D)`` per recording.
 
-    Baselines: the raw (normalized) features, their PCA, their causal moving average over
-    each encoder's receptive field (``raw averaged over the long_term field``), and an
-    untrained BAMS network. ``cebra_iterations=None`` leaves CEBRA-Time out; so does a
-    missing ``cebra`` package (with a message).
+    Baselines (:func:`bams.evaluation.representations.build_representations`): the raw
+    (normalized) features, their PCA, their causal moving average over each encoder's
+    receptive field (``raw averaged over the long_term field``), and an untrained BAMS
+    network. ``cebra_iterations=None`` leaves CEBRA-Time out; so does a missing ``cebra``
+    package (with a message). ``embeddings`` are ``model.transform(data)`` if computed.
     """
-    n_dims = sum(e.out_channels for e in model.network_.encoders.values())
-    reps = bams_latents(model.transform(data))
-    raw = raw_features(data, model.preprocessor_)
-    reps["raw features"] = raw
-    reps["PCA of raw features"] = pca_features(raw, n_dims, seed=seed)
-    for latent, window in model.receptive_fields_.items():
-        reps[f"raw averaged over the {latent} field"] = window_average(raw, window)
-    reps.update(untrained_bams(model, data, seed=seed))
-    if cebra_iterations is not None:
-        try:
-            reps["CEBRA-Time"] = cebra_time(raw, n_dims, max_iterations=cebra_iterations, seed=seed)
-        except ImportError as err:
-            print(f"CEBRA-Time skipped: {err}")
-    return reps
+    return build_representations(
+        model,
+        data,
+        embeddings=embeddings,
+        peers=() if cebra_iterations is None else ("cebra",),
+        window="each",
+        seed=seed,
+        cebra_iterations=cebra_iterations or 0,
+        optional_peers=True,
+    )
+
+
+@dataclass
+class ChoiceEvaluation:
+    """The decision-making readouts of one study (see :func:`evaluate_choices`)."""
+
+    representations: dict[str, list[np.ndarray]]
+    splits: list[Split]
+    summary: list[dict]
+    reidentification: dict[str, float]
+
+
+def choice_study(
+    data: Recordings,
+    max_steps: int,
+    *,
+    seed: int = 0,
+    readout_seeds: Sequence[int] = (0, 1, 2),
+    cebra_iterations: int | None = 2000,
+    extra: Callable[[dict], Mapping[str, list[np.ndarray]]] | None = None,
+    readouts: bool = True,
+    **overrides,
+) -> Study:
+    """Decision making as a :class:`~bams.pipelines.study.Study` on bandit recordings.
+
+    Training uses :func:`model_params` for the longest recording (``overrides`` replace any
+    setting); the evaluation stage builds :func:`choice_representations`, adds
+    ``extra(representations)`` (e.g. a model fit's outputs), splits the individuals
+    (``readout_seeds``, half of them tested) and runs :func:`evaluate_choices`, returning a
+    :class:`ChoiceEvaluation`. ``readouts=False`` stops after the representations (for
+    recordings without the agents' parameters, e.g. real choice data).
+    """
+    params = {**model_params(int(data.lengths.max())), **overrides}
+    params.update(max_steps=max_steps, seed=seed)
+    params.setdefault("logger", "csv")
+
+    def evaluate(context: StudyContext) -> ChoiceEvaluation:
+        reps = choice_representations(
+            context.model,
+            context.data,
+            embeddings=context.embeddings,
+            cebra_iterations=cebra_iterations,
+            seed=seed,
+        )
+        reps.update(extra(reps) if extra is not None else {})
+        if not readouts:
+            return ChoiceEvaluation(reps, [], [], {})
+        splits = make_splits(context.data.groups, seeds=readout_seeds, test_size=0.5)
+        summary, reid = evaluate_choices(reps, context.data, splits)
+        return ChoiceEvaluation(reps, splits, summary, reid)
+
+    return Study(
+        name="BAMS: decision making",
+        load_data=lambda _: data,
+        params=params,
+        evaluate=evaluate,
+    )
 
 
 def with_lookahead(representation: Sequence[np.ndarray], lag: int) -> list[np.ndarray]:
@@ -227,127 +226,11 @@ def mle_representation(fit: BanditFit) -> list[np.ndarray]:
     ]
 
 
-def session_means(representation: Sequence[np.ndarray]) -> np.ndarray:
-    """``(n_recordings, D)`` mean of each recording's finite rows."""
-    return np.stack(
-        [np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=0) for x in representation]
-    )
-
-
-def _similarity(summaries: np.ndarray, standardize: bool) -> np.ndarray:
-    """Cosine similarity between sessions, ``-inf`` on the diagonal; validates ``summaries``."""
-    x = np.asarray(summaries, dtype=np.float64)
-    if x.ndim != 2 or len(x) < 2:
-        raise ValueError(f"Expected summaries of shape (n >= 2, D), but got {x.shape}.")
-    if not np.isfinite(x).all():
-        raise ValueError("Expected finite summaries, but got NaN or infinite values.")
-    if standardize:
-        std = x.std(axis=0)
-        x = (x - x.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    unit = x / np.where(norms > 0, norms, 1.0)
-    similarity = unit @ unit.T
-    np.fill_diagonal(similarity, -np.inf)
-    return similarity
-
-
-def nearest_sessions(summaries: np.ndarray, *, standardize: bool = True) -> np.ndarray:
-    """Index ``(n_sessions,)`` of each session's most cosine-similar other session.
-
-    ``summaries`` is ``(n_sessions, D)``, finite; with ``standardize`` every dimension is
-    z-scored over all sessions first (constant dimensions become 0).
-
-    Raises
-    ------
-    ValueError
-        If ``summaries`` is not 2-D with at least 2 rows, or has non-finite values.
-
-    Examples
-    --------
-    >>> nearest_sessions(np.array([[1.0, 0.0], [0.0, 1.0], [0.9, 0.1]]), standardize=False)
-    array([2, 2, 0])
-    """
-    return _similarity(summaries, standardize).argmax(axis=1)
-
-
-def session_reidentification(
-    summaries: np.ndarray, individuals: Sequence, *, standardize: bool = True, top_k: int = 1
-) -> float:
-    """Top-k re-identification of individuals across their sessions (leave one out).
-
-    Every session is a query; its candidates are all the other sessions (of everyone). A hit
-    is a session of the same individual among the ``top_k`` most cosine-similar candidates
-    (``top_k=1``: the nearest one, :func:`nearest_sessions`). Chance is
-    :func:`reidentification_chance`, about ``top_k / n_individuals``.
-
-    Parameters
-    ----------
-    summaries, standardize
-        As in :func:`nearest_sessions` (e.g. each session's mean embedding).
-    individuals
-        ``(n_sessions,)`` individual of each session; each must have at least 2 sessions.
-    top_k
-        Number of nearest candidates that may hold a hit, ``1 <= top_k < n_sessions``.
-
-    Returns
-    -------
-    float
-        Fraction of sessions with a session of the same individual among their ``top_k``
-        nearest other sessions.
-
-    Raises
-    ------
-    ValueError
-        If the shapes disagree, an individual has a single session, values are not finite,
-        or ``top_k`` is out of range.
-
-    Examples
-    --------
-    >>> x = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9]])
-    >>> session_reidentification(x, ["a", "a", "b", "b"], standardize=False)
-    1.0
-    """
-    x = np.asarray(summaries, dtype=np.float64)
-    who = np.asarray(individuals)
-    _, counts = np.unique(who, return_counts=True)
-    fewest = int(counts.min()) if len(counts) else 0
-    if x.ndim != 2 or len(x) != len(who) or fewest < 2:
-        raise ValueError(
-            "Expected summaries (n, D) and n individuals with at least 2 sessions each, but "
-            f"got summaries {x.shape}, {len(who)} individuals, fewest sessions {fewest}."
-        )
-    if not 1 <= top_k < len(x):
-        raise ValueError(f"Expected 1 <= top_k < {len(x)} (the sessions), but got {top_k}.")
-    similarity = _similarity(x, standardize)
-    nearest = np.argpartition(-similarity, top_k - 1, axis=1)[:, :top_k]
-    return float(np.mean((who[nearest] == who[:, None]).any(axis=1)))
-
-
-def reidentification_chance(individuals: Sequence, *, top_k: int = 1) -> float:
-    """Expected :func:`session_reidentification` of ``top_k`` random candidates.
-
-    Examples
-    --------
-    >>> round(reidentification_chance(["a", "a", "b", "b"]), 3)  # 1 of 3 candidates
-    0.333
-    >>> round(reidentification_chance(["a", "a", "b", "b"], top_k=2), 3)  # 1 - 2/3 * 1/2
-    0.667
-    """
-    who = np.asarray(individuals)
-    _, inverse, counts = np.unique(who, return_inverse=True, return_counts=True)
-    others, same = len(who) - 1, counts[inverse] - 1
-    # 1 - P(all top_k candidates are of other individuals), drawn without replacement
-    miss = np.ones(len(who))
-    for j in range(top_k):
-        miss *= np.clip(others - same - j, 0, None) / (others - j)
-    return float(np.mean(1.0 - miss))
-
-
 def halves_reidentification(reps: Mapping[str, Sequence[np.ndarray]]) -> dict[str, float]:
     """Two-part re-identification (:mod:`bams.evaluation.identity`) of every representation.
 
     Recordings must come in pairs: part 0 and part 1 of each individual, one after the other
-    (as :func:`bams.evaluation.identity.split_parts` and
+    (as :meth:`bams.data.Recordings.split_parts` and
     :func:`bams.datasets.load_choices` arrange them).
     """
     return {name: reidentification_accuracy(*part_means(rep, 2)) for name, rep in reps.items()}

@@ -11,34 +11,29 @@ evaluator's protocol.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.console import Console
 
-from bams.config import RunConfig, load_config
+from bams.config import RunConfig, load_config, params_from_config
+from bams.data import Recordings
 from bams.datasets.mabe import mabe_recordings
-from bams.io.mabe_files import find_mabe_files
+from bams.io.mabe_files import MabeFiles, find_mabe_files
 from bams.io.mabe_keypoints import SPECIES, load_mabe_keypoints
+from bams.pipelines.study import Study, StudyContext, run_study
 
-__all__ = ["MabeRun", "mabe_config", "run_mabe"]
+__all__ = ["PRESETS", "MabeRun", "mabe_config", "mabe_study", "run_mabe"]
 
-CONFIG_DEFAULTS: dict[str, list[str]] = {
-    # The paper's MABe mouse set-up (docs: the method note): 32 sequences of a whole clip per
-    # batch, 500 epochs, lr x 0.1 at 40 % (epoch 200), the default encoders.
-    "mouse": ["train.batch_size=32", "train.window_length=1800", "train.epochs=500"],
-    # Flies: not in the paper; whole clips of 4500 frames, the same optimization.
-    "fly": ["train.batch_size=32", "train.window_length=4500", "train.epochs=500"],
-}
-"""Configuration overrides applied before the user's, per species."""
+PRESETS = {"mouse": "mabe_mice", "fly": "mabe_flies"}
+"""The preset of each species (:mod:`bams.presets`), applied before the user's overrides."""
 
 
 def mabe_config(
     species: str = "mouse", overrides: Sequence[str] = (), epochs: int | None = None
 ) -> RunConfig:
-    """The run configuration: the species' defaults, then ``overrides``, then ``epochs``.
+    """The run configuration: the species' preset, then ``overrides``, then ``epochs``.
 
     Examples
     --------
@@ -46,11 +41,9 @@ def mabe_config(
     >>> config.train.batch_size, config.train.window_length, config.train.epochs
     (8, 1800, 3)
     """
-    if species not in CONFIG_DEFAULTS:
-        raise ValueError(
-            f"Expected a species among {sorted(CONFIG_DEFAULTS)}, but got {species!r}."
-        )
-    config = load_config(None, [*CONFIG_DEFAULTS[species], *overrides])
+    if species not in PRESETS:
+        raise ValueError(f"Expected a species among {sorted(PRESETS)}, but got {species!r}.")
+    config = load_config(None, list(overrides), preset=PRESETS[species])
     if epochs is not None:
         config.train.epochs = epochs
     return config
@@ -70,7 +63,8 @@ class MabeRun:
     scores
         The :class:`~bams.evaluation.mabe.TaskScore` rows (empty without labels and split).
     seconds
-        Wall-clock seconds of each stage: load, features, train, submission, score.
+        Wall-clock seconds of each stage: ``data`` (the clips and their features),
+        ``training``, ``evaluation`` (the submission and its scores).
     """
 
     output_dir: Path
@@ -128,10 +122,6 @@ def run_mabe(
         If a file is malformed or unsafe, the configuration is invalid, or an output would
         overwrite an input file.
     """
-    from bams.estimator import BAMS
-    from bams.evaluation.mabe import save_scores_csv, score_files
-    from bams.io.mabe_submission import write_submission
-
     console = Console(stderr=True, quiet=not verbose)
     files = find_mabe_files(data_dir, species)
     out = Path(output_dir)
@@ -146,44 +136,52 @@ def run_mabe(
             f"Expected outputs apart from the input files, but '{out}' would overwrite one."
         )
     config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
-    seconds = result.seconds
-
-    start = time.perf_counter()
-    train = load_mabe_keypoints(files.train, species)
-    test = load_mabe_keypoints(files.test, species)
-    seconds["load"] = time.perf_counter() - start
-    console.print(f"Loaded {len(train.keypoints)} train and {len(test.keypoints)} test clips.")
-
-    start = time.perf_counter()
-    data = mabe_recordings([train, test], species, social=social)
-    data.save(result.features)
-    data.source = str(result.features)
-    seconds["features"] = time.perf_counter() - start
-    console.print(f"Features: {data} -> {result.features}")
-
-    start = time.perf_counter()
-    config.output_dir = str(result.run_dir)
-    model = BAMS.from_config(config, **{"verbose": verbose, **dict(params or {})}).fit(data)
-    seconds["train"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    write_submission(
-        result.submission,
-        model,
-        data,
-        clips=test.clip_lengths,
-        max_dims=SPECIES[species].max_dims,
-    )
-    seconds["submission"] = time.perf_counter() - start
-    console.print(f"Submission: {result.submission}")
-
-    if files.labels is not None and files.split is not None:
-        start = time.perf_counter()
-        result.scores = score_files(
-            result.submission, files.labels, files.split, max_dims=SPECIES[species].max_dims
-        )
-        result.scores_csv = save_scores_csv(result.scores, out / "scores.csv")
-        seconds["score"] = time.perf_counter() - start
-    else:
-        console.print("No labels or split file: the submission is not scored.")
+    study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}
+    study = mabe_study(files, result, species, study_params, social)
+    result.seconds = run_study(study, result.run_dir, console=console).seconds
     return result
+
+
+def mabe_study(
+    files: MabeFiles, result: MabeRun, species: str, params: Mapping, social: bool = True
+) -> Study:
+    """The MABe challenge as a study: its evaluation stage is the submission and its scores.
+
+    The data stage reads the train and test clips and writes their features to
+    ``result.features``; the evaluation stage embeds the test clips (a batch of clips at a
+    time) into ``result.submission`` and, with labels and split, scores it into ``result``.
+    """
+    from bams.evaluation.mabe import save_scores_csv, score_files
+    from bams.io.mabe_submission import write_submission
+
+    max_dims = SPECIES[species].max_dims
+    test_clips: dict[str, int] = {}
+
+    def load_data(_: Path) -> Recordings:
+        train = load_mabe_keypoints(files.train, species)
+        test = load_mabe_keypoints(files.test, species)
+        test_clips.update(test.clip_lengths)
+        data = mabe_recordings([train, test], species, social=social)
+        data.source = str(data.save(result.features))  # the run's config names its data
+        return data
+
+    def submit_and_score(context: StudyContext) -> MabeRun:
+        write_submission(
+            result.submission, context.model, context.data, clips=test_clips, max_dims=max_dims
+        )
+        context.console.print(f"Submission: {result.submission}")
+        if files.labels is None or files.split is None:
+            context.console.print("No labels or split file: the submission is not scored.")
+            return result
+        result.scores = score_files(result.submission, files.labels, files.split, max_dims=max_dims)
+        result.scores_csv = save_scores_csv(result.scores, result.output_dir / "scores.csv")
+        return result
+
+    return Study(
+        name=f"MABe 2022 ({species}): features -> BAMS -> submission -> scores",
+        load_data=load_data,
+        params=dict(params),
+        evaluate=submit_and_score,
+        embed=False,  # the submission embeds the test clips a batch at a time
+        describe=lambda data: f"Features: {data} -> {result.features}",
+    )

@@ -9,23 +9,20 @@ paper's split: trained on 20% of the trajectories, tested on the other 80% (``ra
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.console import Console
-
 from bams.data import Recordings
-from bams.embedding import save_embeddings
-from bams.estimator import BAMS
-from bams.evaluation.run import EvaluationConfig, evaluate_run
+from bams.evaluation.evaluate import EvaluationConfig
+from bams.pipelines.study import Study, StudyResult, run_study
+from bams.presets import preset_params
 
 __all__ = [
     "FRAME_TASKS",
-    "MODEL_PARAMS",
     "SEQUENCE_TASKS",
     "QuadrupedRun",
     "quadruped_data",
+    "quadruped_study",
     "run_quadrupeds",
 ]
 
@@ -33,19 +30,6 @@ SEQUENCE_TASKS = ("robot_type", "command_speed", "body_mass")
 """Factors fixed per trajectory (the long-term latent's)."""
 FRAME_TASKS = ("terrain_type", "terrain_slope", "terrain_difficulty")
 """Factors that change along a trajectory (the short-term latent's, for terrain type)."""
-
-MODEL_PARAMS: dict = {
-    # A trajectory is 20 s = 1,000 frames: one whole trajectory per window. The default
-    # encoders see 61 frames (1.2 s, about two trot cycles) and 1,365 frames (the whole
-    # trajectory); the future-action histogram covers 1 s.
-    "window_length": 1000,
-    "batch_size": 32,
-    "hoa_window": 50,
-    # The paper lowers the learning rate at 40% of a long run; short runs learn the slow
-    # factors better when it is lowered late (measured on the synthetic demo).
-    "lr_decay_at": (0.8,),
-}
-"""BAMS settings for the quadruped data (on top of the defaults)."""
 
 
 @dataclass
@@ -67,9 +51,9 @@ class QuadrupedRun:
     duration
         Recorded seconds per trajectory.
     evaluation
-        Readout settings (default: the paper's split, every baseline).
+        Readout settings (default: the paper's split, every baseline, the six factors).
     model_params
-        Overrides of :data:`MODEL_PARAMS` (any :class:`bams.BAMS` parameter).
+        Overrides of the ``quadrupeds`` preset (any :class:`bams.BAMS` parameter).
     """
 
     n_trajectories: int = 1000
@@ -79,12 +63,7 @@ class QuadrupedRun:
     difficulty: tuple[float, float] = (0.0, 1.0)
     duration: float = 20.0
     evaluation: EvaluationConfig = field(
-        default_factory=lambda: EvaluationConfig(
-            seeds=[42],
-            train_size=0.2,
-            test_size=None,
-            tasks=[*SEQUENCE_TASKS, *FRAME_TASKS],
-        )
+        default_factory=lambda: EvaluationConfig.paper(tasks=[*SEQUENCE_TASKS, *FRAME_TASKS])
     )
     model_params: dict = field(default_factory=dict)
 
@@ -127,14 +106,42 @@ def quadruped_data(
     )
 
 
+def quadruped_study(run: QuadrupedRun | None = None, data_path: str | Path | None = None) -> Study:
+    """The quadruped experiment as a :class:`~bams.pipelines.study.Study`.
+
+    ``data_path`` is the dataset's cache file (default: ``OUTPUT/quadrupeds.npz``).
+    """
+    run = run or QuadrupedRun()
+
+    def load_data(output_dir: Path) -> Recordings:
+        path = Path(data_path) if data_path is not None else output_dir / "quadrupeds.npz"
+        return quadruped_data(
+            path,
+            run.n_trajectories,
+            seed=run.seed,
+            workers=run.workers,
+            difficulty=run.difficulty,
+            duration=run.duration,
+        )
+
+    params = {**preset_params("quadrupeds"), **run.model_params}
+    params.update(max_steps=run.max_steps, seed=run.seed)
+    return Study(
+        name="BAMS: simulated quadrupeds",
+        load_data=load_data,
+        params=params,
+        evaluation=run.evaluation,
+    )
+
+
 def run_quadrupeds(
     output_dir: str | Path,
     run: QuadrupedRun | None = None,
     *,
     data_path: str | Path | None = None,
     resume: bool = False,
-    console: Console | None = None,
-) -> tuple[list[dict], dict[str, float]]:
+    console=None,
+) -> StudyResult:
     """Simulate (or load) the data, train BAMS, embed, evaluate and write the report.
 
     Writes to ``output_dir`` the training run (``config.yaml``, ``model.pt``, logs),
@@ -149,46 +156,13 @@ def run_quadrupeds(
     data_path
         The dataset's cache file (default: ``output_dir / "quadrupeds.npz"``).
     resume
-        Continue the training run of ``output_dir`` from its last checkpoint (for example
-        after an interruption, or with more ``max_steps``).
+        Continue the training run of ``output_dir`` from its last checkpoint.
     console
         Where to print (default: standard output).
 
     Returns
     -------
-    tuple
-        The evaluation summary (see :func:`bams.evaluation.run.evaluate_run`) and the time
-        (s) of each stage: ``data``, ``training``, ``evaluation``, ``report``.
+    StudyResult
+        See :func:`bams.pipelines.study.run_study`.
     """
-    from bams.report import write_report
-
-    run = run or QuadrupedRun()
-    console = console or Console()
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    data_path = Path(data_path) if data_path is not None else output_dir / "quadrupeds.npz"
-    times: dict[str, float] = {}
-    start = time.perf_counter()
-    data = quadruped_data(
-        data_path,
-        run.n_trajectories,
-        seed=run.seed,
-        workers=run.workers,
-        difficulty=run.difficulty,
-        duration=run.duration,
-    )
-    times["data"] = time.perf_counter() - start
-    console.print(f"Data: {data} ({times['data']:.0f} s)")
-    params = {**MODEL_PARAMS, **run.model_params}
-    model = BAMS(max_steps=run.max_steps, seed=run.seed, output_dir=output_dir, **params)
-    start = time.perf_counter()
-    model.fit(data, resume=resume)
-    times["training"] = time.perf_counter() - start
-    start = time.perf_counter()
-    save_embeddings(output_dir / "embeddings.npz", model.transform(data), data.ids)
-    summary = evaluate_run(output_dir, data, run.evaluation, console=console)
-    times["evaluation"] = time.perf_counter() - start
-    start = time.perf_counter()
-    write_report(output_dir, data)
-    times["report"] = time.perf_counter() - start
-    return summary, times
+    return run_study(quadruped_study(run, data_path), output_dir, resume=resume, console=console)

@@ -18,6 +18,7 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from bams.evaluation.protocols import PROTOCOLS, headline_protocol
 from bams.evaluation.tasks import CLASSIFICATION, Task
 from bams.report.plots import plot_loss_curves, plot_readout_bars, plot_receptive_fields
 from bams.report.plots_embedding import (
@@ -26,14 +27,9 @@ from bams.report.plots_embedding import (
     plot_principal_components,
 )
 from bams.report.style import METRIC_NAMES
+from bams.utils.atomic import atomic_write
 
 DPI = 110
-PROTOCOL_NAMES = {
-    "frame": "per frame",
-    "per_frame": "single frames",
-    "frame_average": "frame predictions averaged",
-    "mean_embedding": "mean embedding",
-}
 
 
 def render_png(fig: Figure, path: str | Path, dpi: int = DPI) -> bytes:
@@ -42,16 +38,11 @@ def render_png(fig: Figure, path: str | Path, dpi: int = DPI) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     data = buffer.getvalue()
-    Path(path).write_bytes(data)
+    atomic_write(path, data)
     return data
 
 
 # ---------------------------------------------------------------------- readouts
-def headline_protocol(level: str) -> str:
-    """The protocol a task's bar chart shows: ``frame`` or, for sequence labels, ``per_frame``."""
-    return "frame" if level == "frame" else "per_frame"
-
-
 def readout_bars_figure(
     rows: Sequence[dict],
     methods: Sequence[str],
@@ -96,7 +87,7 @@ def readout_bars_figure(
             colors=colors,
             highlighted=highlighted,
             metric=metric,
-            title=f"{task}  ({PROTOCOL_NAMES[protocol]}, {METRIC_NAMES.get(metric, metric)})",
+            title=f"{task}  ({PROTOCOLS[protocol].title}, {METRIC_NAMES.get(metric, metric)})",
         )
     for ax in axes.flat[len(tasks) :]:
         ax.set_axis_off()

@@ -1,11 +1,11 @@
-"""One self-contained HTML page about a run: data, readouts, embeddings, training, config."""
+"""The report's HTML page: one self-contained document (inline style, PNGs as data URIs)."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -14,184 +14,40 @@ import yaml
 
 from bams.config import to_dict
 from bams.data import Recordings
-from bams.estimator import BAMS, MODEL_FILE
-from bams.evaluation.run import EVALUATION_DIR, load_summary
-from bams.evaluation.tasks import CLASSIFICATION, Task, tasks_from
-from bams.report.figures import (
-    fit_projections,
-    loss_figure,
-    pca_figure,
-    readout_bars_figure,
-    receptive_field_figure,
-    render_png,
-    sample_frames,
-    timeline_figure,
-)
-from bams.report.style import method_colors
-from bams.report.tables import order_methods, readout_tables, table_html
+from bams.evaluation.tasks import CLASSIFICATION, Task
+from bams.layout import MODEL_FILE
+from bams.report.tables import readout_tables, table_html
 
-REPORT_DIR = "report"
-PCA_FRAMES = 20_000
-MAX_EMBEDDED_FRAMES = 500_000
+__all__ = ["PageContext", "render_page"]
 
 
-def write_report(
-    run_dir: str | Path,
-    data: Recordings | None = None,
-    *,
-    output: str | Path | None = None,
-) -> Path:
-    """Write the visual report of an evaluated run.
+@dataclass
+class PageContext:
+    """What the page shows besides its figures.
 
-    Writes ``index.html`` (one self-contained page: figures are embedded PNG data URIs, the
-    style is inline, no JavaScript) and every figure as its own PNG file.
-
-    Parameters
+    Attributes
     ----------
+    name
+        The page's title (the run's name).
+    model, data, tasks
+        The fitted model, its recordings and their labels.
+    rows, meta
+        The evaluation's summary rows and settings (``Evaluation.summary`` and ``.meta``).
+    methods, highlighted
+        Methods in display order, and the BAMS ones among them.
     run_dir
-        A training run directory with ``model.pt`` and ``evaluation/summary.csv`` (from
-        ``bams evaluate RUN_DIR``).
-    data
-        The recordings to show (default: the data file the run was trained on).
-    output
-        Directory of the report (default: ``run_dir/report``).
-
-    Returns
-    -------
-    Path
-        The ``index.html`` written.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the run has no model or has not been evaluated.
-    ValueError
-        If ``data`` is not given and the run does not know its data file.
-
-    Examples
-    --------
-    >>> from bams.report import write_report
-    >>> write_report("runs/demo")  # doctest: +SKIP
-    PosixPath('runs/demo/report/index.html')
+        The run directory, if the report belongs to one.
     """
-    run_dir = Path(run_dir)
-    summary = run_dir / EVALUATION_DIR / "summary.csv"
-    if not summary.is_file():
-        raise FileNotFoundError(
-            f"Expected evaluation results at {str(summary)!r}, but the file does not exist; "
-            f"run `bams evaluate {run_dir}` first."
-        )
-    model = BAMS.load(run_dir / MODEL_FILE)
-    config = model.get_config()
-    if data is None:
-        if not config.data:
-            raise ValueError(
-                f"Expected the data file of the run {str(run_dir)!r} in its config, but got "
-                "none; pass the recordings (`bams report RUN_DIR --data FILE`)."
-            )
-        data = Recordings.load(config.data)
-    rows = load_summary(run_dir)
-    meta_path = run_dir / EVALUATION_DIR / "evaluation.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-    out = Path(output) if output is not None else run_dir / REPORT_DIR
-    out.mkdir(parents=True, exist_ok=True)
 
-    latents = list(model.receptive_fields_)
-    highlighted = [f"BAMS {name}" for name in [*latents, "both"]]
-    methods = order_methods([r["method"] for r in rows], highlighted)
-    colors = method_colors(list(dict.fromkeys([*highlighted, *methods])), highlighted)
-    labels = set(data.frame_labels) | set(data.sequence_labels)
-    kinds = {r["task"]: r["kind"] for r in rows if r["task"] in labels}
-    tasks = tasks_from(data, kinds)
-    figures: dict[str, tuple[str, bytes]] = {}
-
-    def add(name: str, fig, caption: str) -> None:
-        figures[name] = (caption, render_png(fig, out / f"{name}.png"))
-
-    for unit in dict.fromkeys(r.get("unit", "recording") for r in rows):
-        unit_rows = [r for r in rows if r.get("unit", "recording") == unit]
-        add(
-            f"readout_bars_{unit}",
-            readout_bars_figure(unit_rows, methods, colors, highlighted),
-            f"Readout score per task (split by {unit}); error bars: SD over seeds.",
-        )
-
-    timeline_index = _timeline_recording(data)
-    chosen = _embedded_recordings(data.lengths, MAX_EMBEDDED_FRAMES, timeline_index)
-    embeddings = model.transform(data.subset(chosen))
-    recording, frame = sample_frames([len(next(iter(e.values()))) for e in embeddings], PCA_FRAMES)
-    projections, keep = fit_projections(embeddings, recording, frame)
-    recording, frame = np.asarray(chosen)[recording[keep]], frame[keep]
-    add(
-        "pca",
-        pca_figure(projections, tasks, recording, frame),
-        f"Each latent space projected on its first two principal components ({keep.sum():,} "
-        "frames sampled across recordings, standardized), colored by each label.",
-    )
-    add(
-        "timeline",
-        timeline_figure(
-            projections,
-            embeddings[chosen.index(timeline_index)],
-            tasks,
-            timeline_index,
-            data.frame_rate,
-            data.ids[timeline_index],
-        ),
-        "The first three principal components of each latent over one recording, with its "
-        "frame labels underneath (components in units of their SD over the sampled frames). A "
-        "latent that encodes slow factors changes little within a recording.",
-    )
-    latent_colors = {n: colors[f"BAMS {n}"] for n in latents}
-    add(
-        "loss",
-        loss_figure(model.history_, latent_colors),
-        "Per-epoch mean of each loss term. The total weighs the HoA term by "
-        f"{config.model.hoa_weight:g} and each bootstrap term by its encoder's weight.",
-    )
-    add(
-        "receptive_fields",
-        receptive_field_figure(
-            model.receptive_fields_,
-            data.frame_rate,
-            config.model.hoa_window,
-            config.train.window_length,
-            colors=latent_colors,
-        ),
-        "Frames each latent space sees up to the current frame (causal encoders), with the "
-        "future window the histogram-of-actions (HoA) target summarizes and the training "
-        "window length.",
-    )
-
-    page = _page(run_dir, model, data, tasks, rows, meta, methods, highlighted, figures)
-    index = out / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
-
-
-# ---------------------------------------------------------------------- choices
-def _timeline_recording(data: Recordings) -> int:
-    """The first recording with any frame label, else the first."""
-    for i in range(len(data)):
-        for values in data.frame_labels.values():
-            v = np.asarray(values[i])
-            if len(v) and not (v.dtype.kind == "f" and np.isnan(v).all()):
-                return i
-    return 0
-
-
-def _embedded_recordings(lengths: np.ndarray, max_frames: int, must: int) -> list[int]:
-    """All recordings, or a random subset of about ``max_frames`` frames including ``must``."""
-    if lengths.sum() <= max_frames:
-        return list(range(len(lengths)))
-    order = [i for i in np.random.default_rng(0).permutation(len(lengths)) if i != must]
-    chosen, total = [must], int(lengths[must])
-    for i in order:
-        if total >= max_frames:
-            break
-        chosen.append(int(i))
-        total += int(lengths[i])
-    return sorted(chosen)
+    name: str
+    model: object
+    data: Recordings
+    tasks: list[Task]
+    rows: list[dict]
+    meta: dict
+    methods: list[str]
+    highlighted: list[str]
+    run_dir: Path | None = None
 
 
 def _method_kind(method: str, highlighted: Sequence[str]) -> str:
@@ -205,11 +61,16 @@ def _method_kind(method: str, highlighted: Sequence[str]) -> str:
 
 
 # ---------------------------------------------------------------------- page
-def _page(run_dir, model, data, tasks, rows, meta, methods, highlighted, figures) -> str:
-    config = model.get_config()
-    name = run_dir.resolve().name
-    trained = dt.datetime.fromtimestamp((run_dir / MODEL_FILE).stat().st_mtime)
-    now = dt.datetime.now()
+def render_page(context: PageContext, figures: dict[str, tuple[str, bytes]]) -> str:
+    """The whole HTML page: sections for data, readouts, embeddings, training and config."""
+    model, data, rows, methods, highlighted = (
+        context.model,
+        context.data,
+        context.rows,
+        context.methods,
+        context.highlighted,
+    )
+    config, meta = model.get_config(), context.meta
     kinds = {m: _method_kind(m, highlighted) for m in methods if m not in highlighted}
     tables = "".join(
         f"<h3>{escape(t.title)}</h3><p class='caption'>{escape(t.caption)}</p>"
@@ -221,7 +82,7 @@ def _page(run_dir, model, data, tasks, rows, meta, methods, highlighted, figures
         for n, rf in model.receptive_fields_.items()
     )
     sections = [
-        ("data", "Data", _data_html(data, tasks)),
+        ("data", "Data", _data_html(data, context.tasks)),
         (
             "readouts",
             "Linear readouts",
@@ -243,13 +104,24 @@ def _page(run_dir, model, data, tasks, rows, meta, methods, highlighted, figures
         f"<section id='{key}'><h2>{escape(title)}</h2>{content}</section>"
         for key, title, content in sections
     )
+    name = escape(context.name)
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<title>BAMS report: {escape(name)}</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>BAMS report: {escape(name)}</h1><p class='meta'>Report written "
-        f"{now:%Y-%m-%d %H:%M} · model saved {trained:%Y-%m-%d %H:%M} · run directory "
-        f"<code>{escape(str(run_dir))}</code></p><nav>{nav}</nav></header>{body}</body></html>\n"
+        f"<title>BAMS report: {name}</title><style>{_CSS}</style></head><body>"
+        f"<header><h1>BAMS report: {name}</h1><p class='meta'>{_provenance(context)}</p>"
+        f"<nav>{nav}</nav></header>{body}</body></html>\n"
     )
+
+
+def _provenance(context: PageContext) -> str:
+    parts = [f"Report written {dt.datetime.now():%Y-%m-%d %H:%M}"]
+    if context.run_dir is not None:
+        model_file = context.run_dir / MODEL_FILE
+        if model_file.is_file():
+            saved = dt.datetime.fromtimestamp(model_file.stat().st_mtime)
+            parts.append(f"model saved {saved:%Y-%m-%d %H:%M}")
+        parts.append(f"run directory <code>{escape(str(context.run_dir))}</code>")
+    return " · ".join(parts)
 
 
 def _figure(figures: dict[str, tuple[str, bytes]], key: str) -> str:

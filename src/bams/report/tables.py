@@ -7,10 +7,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from bams.report.figures import PROTOCOL_NAMES
+from bams.evaluation.protocols import PROTOCOLS, WHOLE_RECORDING
 from bams.report.style import METRIC_NAMES
-
-RECORDING_PROTOCOLS = ("frame_average", "mean_embedding")
 
 
 @dataclass
@@ -87,7 +85,7 @@ def readout_tables(rows: Sequence[dict], methods: Sequence[str]) -> list[Readout
         present = {(r["task"], r["protocol"]) for r in unit_rows}
         tasks = list(dict.fromkeys(r["task"] for r in unit_rows))
         frame_cols = [(t, p) for t in tasks for p in ("frame", "per_frame") if (t, p) in present]
-        record_cols = [(t, p) for t in tasks for p in RECORDING_PROTOCOLS if (t, p) in present]
+        record_cols = [(t, p) for t in tasks for p in WHOLE_RECORDING if (t, p) in present]
         who = "groups" if unit == "group" else "recordings"
         shown = [m for m in methods if any(key[0] == m for key in cells)]
         if frame_cols:
@@ -150,7 +148,7 @@ def table_html(
             groups.append((task, 1))
     head1 = "".join(f'<th colspan="{n}" class="task">{escape(t)}</th>' for t, n in groups)
     head2 = "".join(
-        f"<th>{escape(PROTOCOL_NAMES.get(p, p))}<br><span class='metric'>"
+        f"<th>{escape(PROTOCOLS[p].title if p in PROTOCOLS else p)}<br><span class='metric'>"
         f"{escape(_metric_of(table, t, p))}</span></th>"
         for t, p in table.columns
     )

@@ -1,0 +1,19 @@
+"""The ``bams`` command line: a thin layer over the library, one module per group of commands."""
+
+from __future__ import annotations
+
+import typer
+
+from bams.cli import commands, mabe, simulate
+
+app = typer.Typer(
+    help="Self-supervised multi-timescale behavior analysis (BAMS).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+for command in commands.app.registered_commands:
+    app.registered_commands.append(command)
+app.add_typer(simulate.app, name="simulate")
+app.add_typer(mabe.app, name="mabe")
+
+__all__ = ["app"]

@@ -1,0 +1,109 @@
+"""The checks behind :class:`~bams.data.Recordings`: each appends every problem it finds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["check_frame_labels", "check_names", "check_sequence_labels", "check_sequences"]
+
+
+def check_sequences(sequences, problems: list[str]) -> list[np.ndarray]:
+    """The recordings as contiguous float32 ``(T_i, F)`` arrays; shape and value problems."""
+    if isinstance(sequences, np.ndarray) or not isinstance(sequences, Sequence):
+        problems.append(
+            "Expected a list of (n_frames, n_features) arrays, "
+            f"but got {type(sequences).__name__} (use Recordings.from_arrays for one array)."
+        )
+        return []
+    if len(sequences) == 0:
+        problems.append("Expected at least one recording, but got none.")
+        return []
+    out = []
+    n_features = None
+    for i, seq in enumerate(sequences):
+        arr = np.asarray(seq)
+        if arr.dtype.kind not in "fiub":
+            problems.append(f"recording {i}: Expected a numeric array, but got dtype {arr.dtype}.")
+            out.append(arr)
+            continue
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        out.append(arr)
+        if arr.ndim != 2:
+            problems.append(
+                f"recording {i}: Expected shape (n_frames, n_features), but got {arr.shape}."
+            )
+            continue
+        if n_features is None:
+            n_features = arr.shape[1]
+        elif arr.shape[1] != n_features:
+            problems.append(
+                f"recording {i}: Expected {n_features} features like recording 0, "
+                f"but got {arr.shape[1]}."
+            )
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
+            problems.append(f"recording {i}: Expected a non-empty array, but got {arr.shape}.")
+        elif np.isinf(arr).any():
+            problems.append(f"recording {i}: Expected finite values or NaN, but got infinities.")
+        elif np.isnan(arr).all():
+            problems.append(f"recording {i}: Expected some observed values, but all are NaN.")
+    return out
+
+
+def check_names(names, count: int, what: str, prefix: str, problems: list[str]) -> list[str]:
+    """``count`` unique names as text (``prefix`` + index when ``names`` is None)."""
+    if names is None:
+        return [f"{prefix}{i}" for i in range(count)]
+    names = [str(n) for n in names]
+    if len(names) != count:
+        problems.append(f"Expected {count} {what}, but got {len(names)}.")
+    if len(set(names)) != len(names):
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        problems.append(f"Expected unique {what}, but got duplicates {duplicates}.")
+    return names
+
+
+def _check_label_array(name: str, values, problems: list[str]) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "fiubU":
+        problems.append(
+            f"label {name!r}: Expected numbers, booleans or strings, but got dtype {arr.dtype}."
+        )
+    elif arr.dtype.kind == "f" and np.isinf(arr).any():
+        problems.append(f"label {name!r}: Expected finite values or NaN, but got infinities.")
+    return arr
+
+
+def check_frame_labels(labels, sequences, problems: list[str]) -> dict[str, list[np.ndarray]]:
+    """``{name: one (T_i,) array per recording}`` of numbers, booleans or text."""
+    out = {}
+    for name, per_recording in labels.items():
+        name = str(name)
+        if isinstance(per_recording, np.ndarray) or len(per_recording) != len(sequences):
+            got = len(per_recording) if isinstance(per_recording, Sequence) else "an array"
+            problems.append(
+                f"frame label {name!r}: Expected a list of {len(sequences)} arrays "
+                f"(one per recording), but got {got}."
+            )
+            continue
+        arrays = [_check_label_array(name, v, problems) for v in per_recording]
+        for i, (arr, seq) in enumerate(zip(arrays, sequences, strict=True)):
+            if arr.shape != (len(seq),):
+                problems.append(
+                    f"frame label {name!r}, recording {i}: Expected shape ({len(seq)},), "
+                    f"but got {arr.shape}."
+                )
+        out[name] = arrays
+    return out
+
+
+def check_sequence_labels(labels, n: int, problems: list[str]) -> dict[str, np.ndarray]:
+    """``{name: (n,) array}`` of numbers, booleans or text."""
+    out = {}
+    for name, values in labels.items():
+        arr = _check_label_array(str(name), values, problems)
+        if arr.shape != (n,):
+            problems.append(f"sequence label {name!r}: Expected shape ({n},), but got {arr.shape}.")
+        out[str(name)] = arr
+    return out

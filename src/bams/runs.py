@@ -1,0 +1,135 @@
+"""Run directories: train into one, embed with its model, and read one back.
+
+The layout is :mod:`bams.layout`. The in-memory stages (:func:`bams.evaluation.evaluate`,
+:func:`bams.report.write_report`) never read files; the commands that work on a run directory
+(``bams evaluate RUN``, ``bams report RUN``) load it with :func:`load_run`, which reuses the
+run's saved embeddings when they were made by its model from the same recordings file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bams.config import RunConfig
+from bams.data import Recordings
+from bams.embedding import Embedding, embeddings_metadata, load_embeddings, save_embeddings
+from bams.estimator import BAMS
+from bams.layout import EMBEDDINGS_FILE, MODEL_FILE
+
+__all__ = ["LoadedRun", "embed_run", "load_run", "save_run_embeddings", "train_run"]
+
+
+def train_run(config: RunConfig, resume: bool = False, verbose: bool = True) -> BAMS:
+    """Train on ``config.data``, writing everything to ``config.output_dir``.
+
+    The run directory receives ``config.yaml`` (the resolved configuration),
+    ``checkpoints/last.ckpt``, ``logs/`` and ``model.pt``.
+
+    Raises
+    ------
+    ValueError
+        If ``config.data`` or ``config.output_dir`` is not set.
+    """
+    if not config.data:
+        raise ValueError("Expected a data file (--data or 'data:' in the config), but got none.")
+    data = Recordings.load(config.data)
+    if not config.output_dir:
+        raise ValueError("Expected an output directory, but got an empty one.")
+    model = BAMS.from_config(config, verbose=verbose)
+    return model.fit(data, resume=resume)
+
+
+def embed_run(
+    model_path: str | Path,
+    data_path: str | Path,
+    output: str | Path,
+    **overrides,
+) -> Path:
+    """Embed the recordings of ``data_path`` with a saved model; write ``output`` (.npz).
+
+    ``overrides`` set inference parameters (``chunk_length``, ``inference_precision``, ...).
+    """
+    model = BAMS.load(model_path, **overrides)
+    data = Recordings.load(data_path)
+    return save_embeddings(output, model.transform(data), data.ids)
+
+
+@dataclass
+class LoadedRun:
+    """A run directory read back: its model, recordings and their embeddings."""
+
+    run_dir: Path
+    model: BAMS
+    data: Recordings
+    embeddings: list[Embedding]
+
+
+def load_run(run_dir: str | Path, data: Recordings | None = None) -> LoadedRun:
+    """Load the model of ``run_dir``, its recordings, and their embeddings.
+
+    Parameters
+    ----------
+    run_dir
+        A training run directory (holds ``model.pt``).
+    data
+        The recordings (default: the file the run was trained on, from its config).
+
+    Returns
+    -------
+    LoadedRun
+        The embeddings are read from ``run_dir/embeddings.npz`` when that file was written
+        by this model for the same recordings file (:func:`save_run_embeddings`); otherwise
+        they are computed.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the run has no model, or its data file is gone.
+    ValueError
+        If ``data`` is not given and the run does not know its data file.
+    """
+    run_dir = Path(run_dir)
+    model = BAMS.load(run_dir / MODEL_FILE)
+    if data is None:
+        source = model.get_config().data
+        if not source:
+            raise ValueError(
+                f"Expected the data file of the run {str(run_dir)!r} in its config, but got "
+                "none; pass the recordings (--data FILE)."
+            )
+        data = Recordings.load(source)
+    saved = _saved_embeddings(run_dir, data)
+    embeddings = saved if saved is not None else model.transform(data)
+    return LoadedRun(run_dir, model, data, embeddings)
+
+
+def save_run_embeddings(run_dir: str | Path, embeddings: Sequence[Embedding], data: Recordings):
+    """Write ``run_dir/embeddings.npz``, stamped with the run's model and the data file."""
+    return save_embeddings(
+        Path(run_dir) / EMBEDDINGS_FILE, embeddings, data.ids, _stamp(Path(run_dir), data)
+    )
+
+
+def _stamp(run_dir: Path, data: Recordings) -> dict[str, str]:
+    model = run_dir / MODEL_FILE
+    digest = hashlib.sha256(model.read_bytes()).hexdigest() if model.is_file() else ""
+    lengths = ",".join(str(n) for n in data.lengths)
+    return {
+        "model_sha256": digest,
+        "data_source": str(Path(data.source).resolve()) if data.source else "",
+        "lengths_sha256": hashlib.sha256(lengths.encode()).hexdigest(),
+    }
+
+
+def _saved_embeddings(run_dir: Path, data: Recordings) -> list[Embedding] | None:
+    path = run_dir / EMBEDDINGS_FILE
+    if not path.is_file() or not data.source:
+        return None
+    expected = _stamp(run_dir, data)
+    if not expected["model_sha256"] or embeddings_metadata(path) != expected:
+        return None
+    ids, embeddings = load_embeddings(path)
+    return embeddings if ids == data.ids else None
