@@ -99,25 +99,7 @@ def main() -> None:
     fit, fit_s, fit_reused = mle_fit(data, args)
     clock["fitted"] = time.perf_counter()
     print(f"MLE fit: {fit_s:.0f} s, {fit.converged.mean():.0%} converged")
-    lag = LOOKAHEAD
-
-    def extra(reps: dict) -> dict:
-        ahead = with_lookahead(reps["BAMS short_term"], lag)
-        return {
-            f"BAMS short_term, with {lag} trials ahead": ahead,
-            MLE_METHOD: mle_representation(fit),
-        }
-
-    study = choice_study(
-        data,
-        args.steps,
-        seed=args.seed,
-        readout_seeds=args.seeds,
-        cebra_iterations=cebra_iterations,
-        extra=extra,
-        checkpoint_every=10_000,
-        verbose=False,
-    )
+    study = simulated_study(data, fit, args, cebra_iterations)
     result, training_s, reused = run_reusing(study, args.output / f"model_{data_key(args)}")
     model, reps = result.model, result.evaluation.representations
     splits, summary = result.evaluation.splits, result.evaluation.summary
@@ -166,6 +148,28 @@ def main() -> None:
     print(tables)
     print(", ".join(f"{k} {v:.0f}" for k, v in timing.items()))
     write_docs(args.docs / "decision_making.md", tables, results)
+
+
+def simulated_study(data: Recordings, fit: BanditFit, args, cebra_iterations: int | None):
+    """The decision-making study of the simulated players, with the MLE fit as a method."""
+
+    def extra(reps: dict) -> dict:
+        ahead = with_lookahead(reps["BAMS short_term"], LOOKAHEAD)
+        return {
+            f"BAMS short_term, with {LOOKAHEAD} trials ahead": ahead,
+            MLE_METHOD: mle_representation(fit),
+        }
+
+    return choice_study(
+        data,
+        args.steps,
+        seed=args.seed,
+        readout_seeds=args.seeds,
+        cebra_iterations=cebra_iterations,
+        extra=extra,
+        checkpoint_every=10_000,
+        verbose=False,
+    )
 
 
 def data_key(args) -> str:

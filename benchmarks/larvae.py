@@ -64,33 +64,7 @@ def main() -> None:
     states = np.concatenate(data.frame_labels["state"])
     print(data)
     print("derived states:", {s: f"{np.mean(states == s):.1%}" for s in (*STATES, "")})
-    halves = data.split_parts(2)
-    both = Recordings(
-        data.sequences + halves.sequences,
-        feature_names=data.feature_names,
-        actions=data.actions,
-        frame_rate=data.frame_rate,
-        ids=data.ids + halves.ids,
-    )
-
-    def representations(context: StudyContext) -> dict:
-        """Every representation of the full tracks, then of the halves (embedded apart)."""
-        return build_representations(
-            context.model,
-            both,
-            peers=() if args.no_cebra else ("cebra",),
-            seed=args.seed,
-            cebra_iterations=args.cebra_iterations,
-            optional_peers=True,
-        )
-
-    study = Study(
-        name="BAMS: Drosophila larvae (larvaworld)",
-        load_data=lambda _: data,
-        params={**params(args), "logger": "csv", "checkpoint_every": 10_000},
-        evaluate=representations,
-        embed=False,  # the representations embed the tracks and their halves
-    )
+    study = larvae_study(data, args)
     result, training_s, reused = run_reusing(study, args.output / "model")
     model, reps = result.model, result.evaluation
     clock["embedded"] = time.perf_counter()
@@ -133,6 +107,36 @@ def main() -> None:
     print(tables)
     print(", ".join(f"{k} {v:.0f}" for k, v in timing.items()))
     write_docs(args.docs / "real_data.md", tables, results)
+
+
+def larvae_study(data: Recordings, args) -> Study:
+    """Train on the tracks; represent the tracks, then their halves (embedded apart)."""
+    halves = data.split_parts(2)
+    both = Recordings(
+        data.sequences + halves.sequences,
+        feature_names=data.feature_names,
+        actions=data.actions,
+        frame_rate=data.frame_rate,
+        ids=data.ids + halves.ids,
+    )
+
+    def representations(context: StudyContext) -> dict:
+        return build_representations(
+            context.model,
+            both,
+            peers=() if args.no_cebra else ("cebra",),
+            seed=args.seed,
+            cebra_iterations=args.cebra_iterations,
+            optional_peers=True,
+        )
+
+    return Study(
+        name="BAMS: Drosophila larvae (larvaworld)",
+        load_data=lambda _: data,
+        params={**params(args), "logger": "csv", "checkpoint_every": 10_000},
+        evaluate=representations,
+        embed=False,  # the representations embed the tracks and their halves
+    )
 
 
 def params(args) -> dict:

@@ -234,3 +234,19 @@ def test_csv_logs_can_be_followed_while_training(small_data, tiny_params, tmp_pa
     params.update(logger="csv", log_every=1, output_dir=tmp_path / "run")
     BAMS(**params).fit(small_data)
     assert len(seen) == 2 and 0 < seen[0] < seen[1]
+
+
+def test_model_and_checkpoint_get_the_permissions_the_umask_gives(
+    small_data, tiny_params, tmp_path
+):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        BAMS(**{**tiny_params, "output_dir": tmp_path / "run"}).fit(small_data)
+    finally:
+        os.umask(previous)
+    for name in ("model.pt", "config.yaml", "checkpoints/last.ckpt"):
+        assert (tmp_path / "run" / name).stat().st_mode & 0o777 == 0o644, name
+    leftovers = [p.name for p in (tmp_path / "run").rglob(".*.tmp")]
+    assert leftovers == []
