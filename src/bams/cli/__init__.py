@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from bams.cli import commands, mabe, simulate
+from bams.cli import commands, mabe, poses, simulate
 
 app = typer.Typer(
     help="Self-supervised multi-timescale behavior analysis (BAMS).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-for command in commands.app.registered_commands:
-    app.registered_commands.append(command)
+for group in (commands, poses):
+    app.registered_commands.extend(group.app.registered_commands)
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(mabe.app, name="mabe")
 
