@@ -59,3 +59,45 @@ def small_data():
     from bams.sim.synthetic import make_synthetic
 
     return make_synthetic(8, 200, seed=0)
+
+
+@pytest.fixture
+def tiny_config(tmp_path, tiny_params):
+    """A YAML config with the tiny model, as a user would write it."""
+    import yaml
+
+    model_keys = {"encoders", "hoa_bins", "hoa_window", "hoa_warmup", "predictor_hidden"}
+    train_keys = {
+        "window_length",
+        "batch_size",
+        "max_steps",
+        "bootstrap_pairs",
+        "accelerator",
+        "logger",
+    }
+    config = {
+        "model": {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in tiny_params.items()
+            if k in model_keys
+        },
+        "train": {k: v for k, v in tiny_params.items() if k in train_keys},
+        "embed": {"inference_precision": "32"},
+    }
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from bams.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["simulate", "synthetic", "-o", str(tmp_path / "data.npz"), "-n", "6", "--frames", "150"],
+    )
+    assert result.exit_code == 0, result.output
+    return tmp_path / "data.npz"

@@ -1,5 +1,6 @@
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -227,7 +228,7 @@ def test_load_yaml_file_merges_with_defaults(tmp_path):
         )
     )
     config = load_config(path, overrides=["train.epochs=5"])
-    assert config.data == "d.npz"
+    assert config.data == str(tmp_path / "d.npz")  # relative to the file, not the caller
     assert config.train.epochs == 5  # the override beats the file
     assert config.train.batch_size == 2
     assert config.train.window_length == TrainConfig().window_length  # default kept
@@ -287,7 +288,41 @@ def test_save_then_load_round_trip(tmp_path):
     )
     path = save_config(config, tmp_path / "sub" / "config.yaml")
     assert path == tmp_path / "sub" / "config.yaml"
-    assert load_config(path) == config
+    loaded = load_config(path)
+    # Paths are saved relative to the file and read back relative to it: the same place.
+    assert Path(loaded.output_dir).resolve() == Path(config.output_dir).resolve()
+    loaded.output_dir = config.output_dir
+    assert loaded == config
+
+
+def test_saved_paths_resolve_from_any_working_directory(tmp_path, monkeypatch):
+    (tmp_path / "data.npz").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(overrides=["data=data.npz", "output_dir=runs/exp"])
+    save_config(config, tmp_path / "runs" / "exp" / "config.yaml")
+    saved = yaml.safe_load((tmp_path / "runs" / "exp" / "config.yaml").read_text())
+    assert (saved["data"], saved["output_dir"]) == ("../../data.npz", ".")
+    monkeypatch.chdir(tmp_path / "runs")
+    again = load_config("exp/config.yaml")
+    assert Path(again.data).resolve() == tmp_path / "data.npz"
+    assert Path(again.output_dir).resolve() == tmp_path / "runs" / "exp"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("train: {epochs: 3\n", r"Expected plain YAML in .*bad.yaml, but got: .*\(line \d+"),
+        ("model: !!python/object/apply:os.system ['echo hi']\n", r"Expected plain YAML in .*"),
+        ("\tmodel: 1\n", r"Expected plain YAML in .*"),
+    ],
+)
+def test_malformed_yaml_and_tags_are_one_clear_error(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=message):
+        load_config(path)
+    with pytest.raises(ValueError, match="Expected plain YAML in the override"):
+        load_config(overrides=["train.epochs=[1, 2"])
 
 
 def test_saved_yaml_is_plain_and_ordered(tmp_path):

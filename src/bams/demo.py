@@ -79,7 +79,8 @@ def run_demo(
         study, verdict = _quadruped_study(quick, seed, workers), _quadruped_verdict
     else:
         study, verdict = synthetic_study(quick, seed), _verdict
-    result = run_study(study, output_dir, console=console)
+    # The demo's folder is its own: a rerun replaces the previous run (the data stay cached).
+    result = run_study(study, output_dir, overwrite=True, console=console)
     _finish(console, result, verdict(result.summary))
     return result.summary
 

@@ -18,6 +18,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from bams.config import EmbedConfig
+from bams.config.checks import inference_precision
 from bams.data import Recordings, atomic_savez
 from bams.preprocessing import Preprocessor
 
@@ -33,13 +34,24 @@ def resolve_inference(device: str = "auto", precision: str = "auto") -> tuple[to
     Raises
     ------
     ValueError
-        If ``precision`` is not ``"auto"``, ``"bf16"`` or ``"32"``.
+        If ``precision`` is not ``"auto"``, ``"bf16"`` or ``"32"`` (or a training alias of
+        those, see :data:`bams.config.checks.INFERENCE_PRECISIONS`), or the device is unknown
+        or absent.
     """
-    if precision not in ("auto", "bf16", "32"):
-        raise ValueError(f"Expected precision 'auto', 'bf16' or '32', but got {precision!r}.")
+    precision = inference_precision(precision)
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except RuntimeError as err:
+        raise ValueError(
+            f"Expected an inference device such as 'auto', 'cpu' or 'cuda', but got {device!r}."
+        ) from err
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"Expected a GPU for inference device {device!r}, but torch sees none; "
+            "use 'cpu' or 'auto'."
+        )
     if precision != "auto":
         return dev, precision == "bf16"
     if dev.type == "cuda":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from dataclasses import fields
@@ -25,8 +26,10 @@ from bams.embedding import Embedding, embed_recordings
 from bams.layout import CHECKPOINT_DIR, CONFIG_FILE, LAST_CHECKPOINT, MODEL_FILE
 from bams.models import BAMSNetwork
 from bams.preprocessing import Preprocessor
-from bams.training.checkpoint import library_versions, load_checkpoint
+from bams.training.checkpoint import check_network_weights, library_versions, load_checkpoint
+from bams.training.checks import check_training_frames
 from bams.training.loop import make_fabric, train_network
+from bams.training.run_dir import check_run_dir, claim_run_dir
 from bams.training.windows import PreparedRecordings
 from bams.utils.atomic import atomic_write
 
@@ -93,8 +96,11 @@ class BAMS(TransformerMixin, BaseEstimator):
         return cls(**{**params_from_config(config), **overrides})
 
     # ------------------------------------------------------------------ fit / transform
-    def fit(self, X, y=None, *, resume: bool = False) -> BAMS:
+    def fit(self, X, y=None, *, resume: bool = False, overwrite: bool = False) -> BAMS:
         """Train on recordings, without labels.
+
+        Everything is checked before anything is written: a run that fails to start leaves
+        ``output_dir`` as it was.
 
         Parameters
         ----------
@@ -105,6 +111,9 @@ class BAMS(TransformerMixin, BaseEstimator):
             Ignored.
         resume
             Continue the run saved in ``output_dir`` from its last checkpoint.
+        overwrite
+            Replace the run that ``output_dir`` holds (its model, checkpoint, embeddings,
+            evaluation and report); without it, or ``resume``, such a directory is refused.
 
         Returns
         -------
@@ -114,13 +123,16 @@ class BAMS(TransformerMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If the parameters are inconsistent, the data invalid, or ``resume`` is asked
-            without a checkpoint of the same model.
+            If the parameters are inconsistent, the data invalid or without usable frames,
+            ``output_dir`` holds a run (or another process trains there), or ``resume`` is
+            asked without a checkpoint of the same model.
         """
         data = as_recordings(X)
         config = self.get_config()
-        config.data = data.source
+        config.data = str(Path(data.source).resolve()) if data.source else None
         run_dir = Path(self.output_dir) if self.output_dir is not None else None
+        if run_dir is not None:
+            check_run_dir(run_dir, resume=resume, overwrite=overwrite)
         resume_from, preprocessor = None, None
         if resume:
             resume_from, preprocessor = self._resume_state(run_dir, config)
@@ -129,46 +141,63 @@ class BAMS(TransformerMixin, BaseEstimator):
         else:
             preprocessor.check_compatible(data)
         prepared = PreparedRecordings.build(data, preprocessor)
-        _warn_if_few_complete_frames(prepared)
         fabric = make_fabric(config.train, run_dir)
-        if fabric.is_global_zero and run_dir is not None:
-            save_config(config, run_dir / CONFIG_FILE)
         network = BAMSNetwork.from_config(
             config.model, preprocessor.n_inputs, preprocessor.n_actions
         )
-        if self.verbose and fabric.is_global_zero:
-            _print_receptive_fields(network.receptive_fields, data.frame_rate)
-        weights, history = fabric.launch(
-            _fit_worker,
-            config,
-            preprocessor,
-            prepared,
-            run_dir,
-            resume_from,
-            self.verbose,
-        )
-        network.load_state_dict(weights)
-        self.network_ = network.eval()
-        self.preprocessor_ = preprocessor
-        self.receptive_fields_ = network.receptive_fields
-        self.history_ = history
-        self.n_features_in_ = data.n_features
-        self.data_source_ = data.source
-        if run_dir is not None and fabric.is_global_zero:
-            self.save(run_dir / MODEL_FILE)
+        self._check_frames(prepared, config, network, data.frame_rate, fabric.is_global_zero)
+        with self._claimed(run_dir, fabric.is_global_zero, overwrite):
+            if fabric.is_global_zero and run_dir is not None:
+                save_config(config, run_dir / CONFIG_FILE)
+            if self.verbose and fabric.is_global_zero:
+                _print_receptive_fields(network.receptive_fields, data.frame_rate)
+            weights, history = fabric.launch(
+                _fit_worker, config, preprocessor, prepared, run_dir, resume_from, self.verbose
+            )
+            network.load_state_dict(weights)
+            self.network_ = network.eval()
+            self.preprocessor_ = preprocessor
+            self.receptive_fields_ = network.receptive_fields
+            self.history_ = history
+            self.n_features_in_ = data.n_features
+            self.data_source_ = config.data
+            if run_dir is not None and fabric.is_global_zero:
+                self.save(run_dir / MODEL_FILE)
         return self
+
+    @staticmethod
+    def _claimed(run_dir: Path | None, is_global_zero: bool, overwrite: bool):
+        if run_dir is None or not is_global_zero:
+            return contextlib.nullcontext()
+        return claim_run_dir(run_dir, overwrite=overwrite)
+
+    @staticmethod
+    def _check_frames(prepared, config, network, frame_rate, is_global_zero) -> None:
+        """Refuse data without usable frames; warn about short recordings (rank 0 only)."""
+        messages = check_training_frames(
+            prepared, config.model, frame_rate, network.receptive_fields
+        )
+        if is_global_zero:
+            _warn_if_few_complete_frames(prepared)
+            for message in messages:
+                warnings.warn(message, stacklevel=4)
 
     def _resume_state(self, run_dir, config) -> tuple[Path, Preprocessor]:
         if run_dir is None:
             raise ValueError("Expected output_dir to resume from, but got None.")
         path = run_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
-        state = load_checkpoint(path)
+        state = load_checkpoint(path, resumable=True)
         if state["config"]["model"] != to_dict(config.model):
             raise ValueError(
                 f"Expected the model configuration of the checkpoint {str(path)!r}, but the "
                 "parameters describe a different model."
             )
-        return path, Preprocessor.from_state_dict(state["preprocessing"])
+        preprocessor = _preprocessor_of(state, path)
+        network = BAMSNetwork.from_config(
+            config.model, preprocessor.n_inputs, preprocessor.n_actions
+        )
+        check_network_weights(state["network"], network, path)
+        return path, preprocessor
 
     def transform(self, X) -> list[Embedding]:
         """Embed recordings with the trained encoders (streaming, bounded memory).
@@ -224,10 +253,11 @@ class BAMS(TransformerMixin, BaseEstimator):
         state = load_checkpoint(path)
         config = from_dict(RunConfig, state["config"])
         model = cls.from_config(config, **overrides)
-        preprocessor = Preprocessor.from_state_dict(state["preprocessing"])
+        preprocessor = _preprocessor_of(state, path)
         network = BAMSNetwork.from_config(
             config.model, preprocessor.n_inputs, preprocessor.n_actions
         )
+        check_network_weights(state["network"], network, path)
         network.load_state_dict(state["network"])
         model.network_ = network.eval()
         model.preprocessor_ = preprocessor
@@ -254,6 +284,16 @@ def _fit_worker(fabric, config, preprocessor, prepared, run_dir, resume_from, ve
     )
 
 
+def _preprocessor_of(state: dict, path) -> Preprocessor:
+    try:
+        return Preprocessor.from_state_dict(state["preprocessing"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(
+            f"Expected a bams checkpoint with a valid preprocessing state, but {str(path)!r} "
+            f"has a damaged one ({type(err).__name__}: {err})."
+        ) from err
+
+
 def _warn_if_few_complete_frames(prepared: PreparedRecordings, threshold: float = 0.5) -> None:
     complete = float(prepared.inputs[-1].mean())
     if complete < threshold:
@@ -261,7 +301,7 @@ def _warn_if_few_complete_frames(prepared: PreparedRecordings, threshold: float 
             f"Only {complete:.0%} of frames have every feature observed; the others are never "
             "used as training samples (the network still sees them, masked). Consider dropping "
             "features that are often missing.",
-            stacklevel=3,
+            stacklevel=4,
         )
 
 

@@ -18,20 +18,24 @@ from bams.data import Recordings
 from bams.embedding import Embedding, embeddings_metadata, load_embeddings, save_embeddings
 from bams.estimator import BAMS
 from bams.layout import EMBEDDINGS_FILE, MODEL_FILE
+from bams.utils.paths import check_outputs_apart
 
 __all__ = ["LoadedRun", "embed_run", "load_run", "save_run_embeddings", "train_run"]
 
 
-def train_run(config: RunConfig, resume: bool = False, verbose: bool = True) -> BAMS:
+def train_run(
+    config: RunConfig, resume: bool = False, verbose: bool = True, overwrite: bool = False
+) -> BAMS:
     """Train on ``config.data``, writing everything to ``config.output_dir``.
 
     The run directory receives ``config.yaml`` (the resolved configuration),
-    ``checkpoints/last.ckpt``, ``logs/`` and ``model.pt``.
+    ``checkpoints/last.ckpt``, ``logs/`` and ``model.pt``; one that holds a run is refused
+    unless ``resume`` or ``overwrite`` (see :meth:`bams.BAMS.fit`).
 
     Raises
     ------
     ValueError
-        If ``config.data`` or ``config.output_dir`` is not set.
+        If ``config.data`` or ``config.output_dir`` is not set, or training cannot start.
     """
     if not config.data:
         raise ValueError("Expected a data file (--data or 'data:' in the config), but got none.")
@@ -39,20 +43,46 @@ def train_run(config: RunConfig, resume: bool = False, verbose: bool = True) -> 
     if not config.output_dir:
         raise ValueError("Expected an output directory, but got an empty one.")
     model = BAMS.from_config(config, verbose=verbose)
-    return model.fit(data, resume=resume)
+    return model.fit(data, resume=resume, overwrite=overwrite)
 
 
 def embed_run(
-    model_path: str | Path,
-    data_path: str | Path,
+    run: str | Path,
     output: str | Path,
+    data_path: str | Path | None = None,
     **overrides,
 ) -> Path:
-    """Embed the recordings of ``data_path`` with a saved model; write ``output`` (.npz).
+    """Embed recordings with the model of a run; write ``output`` (.npz).
 
-    ``overrides`` set inference parameters (``chunk_length``, ``inference_precision``, ...).
+    Parameters
+    ----------
+    run
+        A run directory (its ``model.pt``), or a model or checkpoint file.
+    output
+        The embeddings file; never one of the inputs.
+    data_path
+        The recordings (default: the file the run was trained on).
+    **overrides
+        Inference parameters (``chunk_length``, ``inference_precision``, ...).
+
+    Raises
+    ------
+    ValueError
+        If ``output`` is an input, the run does not know its data file and none is given, or
+        a file is invalid.
     """
+    run = Path(run)
+    model_path = run / MODEL_FILE if run.is_dir() else run
+    check_outputs_apart({"-o": output}, {"--data": data_path, "model": model_path})
     model = BAMS.load(model_path, **overrides)
+    if data_path is None:
+        data_path = model.get_config().data
+        if not data_path:
+            raise ValueError(
+                f"Expected the data file of {str(run)!r} in its config, but got none; pass "
+                "--data FILE."
+            )
+        check_outputs_apart({"-o": output}, {"run's data": data_path})
     data = Recordings.load(data_path)
     return save_embeddings(output, model.transform(data), data.ids)
 

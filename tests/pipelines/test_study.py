@@ -66,7 +66,7 @@ def test_run_commands_reuse_the_saved_embeddings_of_the_same_model_and_data(
     # Other recordings (in memory, no file) or another model: embedded again.
     load_run(run, make_synthetic(3, 150, seed=1))
     assert count_transforms == [3]
-    BAMS(**{**tiny_params, "seed": 5, "output_dir": run}).fit(result.data)
+    BAMS(**{**tiny_params, "seed": 5, "output_dir": run}).fit(result.data, overwrite=True)
     load_run(run)
     assert count_transforms == [3, 8]
 

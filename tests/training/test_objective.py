@@ -1,11 +1,16 @@
 import numpy as np
+import pytest
 import torch
 
+import bams.training.objective as objective
 from bams.config import EncoderConfig, ModelConfig
+from bams.data import Recordings
 from bams.models import BAMSNetwork
 from bams.preprocessing import Preprocessor
 from bams.sim.synthetic import make_synthetic
-from bams.training.objective import bams_losses, sample_frames
+from bams.training.losses import bootstrap_loss, hoa_loss
+from bams.training.objective import bams_losses, draw_samples, sample_frames
+from bams.training.targets import hoa_targets
 from bams.training.windows import PreparedRecordings, WindowDataset
 
 
@@ -30,25 +35,34 @@ def test_sample_frames_are_uniform_over_allowed_frames():
     assert counts[10:20].min() > 0.8 * 400
 
 
-def small_setup(seed=0):
-    torch.manual_seed(seed)
-    data = make_synthetic(8, 400, seed=seed)
-    config = ModelConfig(
+def small_config(hoa_warmup=8, warmups=(8, 16)):
+    return ModelConfig(
         encoders={
-            "short_term": EncoderConfig(channels=[16, 16], dilation_base=2, warmup=8),
+            "short_term": EncoderConfig(channels=[16, 16], dilation_base=2, warmup=warmups[0]),
             "long_term": EncoderConfig(
-                channels=[16, 16], dilation_base=4, warmup=16, bootstrap_max_offset=None
+                channels=[16, 16], dilation_base=4, warmup=warmups[1], bootstrap_max_offset=None
             ),
         },
         hoa_bins=8,
         hoa_window=10,
-        hoa_warmup=8,
+        hoa_warmup=hoa_warmup,
         predictor_hidden=[32],
     )
+
+
+def windows_batch(data, config, window_length=120):
     prep = Preprocessor(config.hoa_bins).fit(data)
     net = BAMSNetwork.from_config(config, prep.n_inputs, prep.n_actions)
-    ds = WindowDataset(PreparedRecordings.build(data, prep), 120, config.hoa_window)
+    ds = WindowDataset(PreparedRecordings.build(data, prep), window_length, config.hoa_window)
     batch = torch.utils.data.default_collate([ds[i] for i in range(len(ds))])
+    return net, batch
+
+
+def small_setup(seed=0, missing_rate=0.005):
+    torch.manual_seed(seed)
+    data = make_synthetic(8, 400, missing_rate=missing_rate, seed=seed)
+    config = small_config()
+    net, batch = windows_batch(data, config)
     return net, config, batch
 
 
@@ -99,3 +113,159 @@ def test_every_parameter_gets_a_gradient():
     missing = [n for n, p in net.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert missing == []
     assert np.isfinite(sum(float(p.grad.sum()) for p in net.parameters()))
+
+
+def old_bams_losses(network, batch, config, hoa_frame_fraction=1.0, bootstrap_pairs=64):
+    """The objective before warm-up frames were excluded from refilled samples (reference)."""
+    x, bins = batch["inputs"], batch["bins"]
+    length = x.shape[-1]
+    valid = x[:, -1] > 0.5
+    position = torch.arange(length, device=x.device)
+    n_hoa = max(1, min(length, round(hoa_frame_fraction * (length - config.hoa_warmup))))
+    hoa_frames = sample_frames(valid & (position >= config.hoa_warmup), n_hoa)
+    pairs, pair_weights = {}, {}
+    for name, enc in config.encoders.items():
+        allowed = valid & (position >= enc.warmup)
+        n_pairs = min(bootstrap_pairs, length)
+        first = sample_frames(allowed, n_pairs)
+        if enc.bootstrap_max_offset is None:
+            second = sample_frames(allowed, n_pairs)
+        else:
+            offset = torch.randint_like(first, 0, enc.bootstrap_max_offset + 1)
+            second = (first + offset).clamp(max=length - 1)
+        pairs[name] = (first, second)
+        ok = (allowed.gather(1, first) & valid.gather(1, second)).flatten().to(torch.float32)
+        pair_weights[name] = torch.cat([ok, ok])
+    out = network(x, hoa_frames=hoa_frames, pairs=pairs)
+    target, weight = hoa_targets(bins, config.hoa_bins, config.hoa_window, hoa_frames)
+    weight = weight * valid.gather(1, hoa_frames).unsqueeze(-1)
+    losses = {"hoa": hoa_loss(out["hoa_logits"], target, weight)}
+    total = config.hoa_weight * losses["hoa"]
+    for name, enc in config.encoders.items():
+        prediction, paired = out[name]
+        losses[name] = bootstrap_loss(prediction, paired, pair_weights[name])
+        total = total + enc.bootstrap_weight * losses[name]
+    losses["total"] = total
+    return losses
+
+
+@pytest.mark.parametrize(("fraction", "pairs"), [(0.5, 16), (1.0, 16), (0.25, 64), (1.0, 104)])
+def test_fully_usable_batches_give_bit_identical_losses_and_gradients(fraction, pairs):
+    net, config, batch = small_setup(missing_rate=0.0)
+    assert (batch["inputs"][:, -1] == 1).all()
+    results = []
+    for function in (old_bams_losses, bams_losses):
+        torch.manual_seed(7)  # same draws (samples, dropout) for both
+        net.zero_grad()
+        losses = function(net, batch, config, fraction, pairs)
+        losses["total"].backward()
+        results.append((losses, [p.grad.clone() for p in net.parameters()]))
+    (old, old_grads), (new, new_grads) = results
+    assert set(old) == set(new)
+    assert all(torch.equal(old[k], new[k]) for k in old)
+    assert all(torch.equal(a, b) for a, b in zip(old_grads, new_grads, strict=True))
+
+
+def tiny_recordings_batch(length, n_recordings=2, hoa_warmup=5, warmups=(8, 8), seed=0):
+    rng = np.random.default_rng(seed)
+    data = Recordings([rng.normal(size=(length, 3)) for _ in range(n_recordings)])
+    config = small_config(hoa_warmup=hoa_warmup, warmups=warmups)
+    torch.manual_seed(seed)
+    net, batch = windows_batch(data, config, window_length=10)
+    return net, config, batch
+
+
+def test_recordings_inside_the_hoa_warmup_give_an_hoa_loss_of_exactly_zero():
+    # Two 3-frame recordings, hoa_warmup=5: no frame may be an HoA sample. The old objective
+    # refilled the HoA samples with the valid warm-up frames and gave them weight.
+    net, config, batch = tiny_recordings_batch(3)
+    torch.manual_seed(0)
+    assert old_bams_losses(net, batch, config)["hoa"] > 0.05
+    torch.manual_seed(0)
+    counts = {}
+    losses = bams_losses(net, batch, config, counts=counts)
+    losses["total"].backward()
+    assert counts == {"hoa": 0, "short_term": 0, "long_term": 0}
+    assert all(value.item() == 0.0 for value in losses.values())
+    assert all(torch.equal(p.grad, torch.zeros_like(p.grad)) for p in net.parameters())
+
+
+def test_bootstrap_terms_count_even_when_the_hoa_term_is_empty():
+    net, config, batch = tiny_recordings_batch(4, hoa_warmup=5, warmups=(1, 2))
+    counts = {}
+    losses = bams_losses(net, batch, config, counts=counts)
+    assert losses["hoa"].item() == 0.0 and counts["hoa"] == 0
+    assert counts["short_term"] > 0 and counts["long_term"] > 0
+    assert losses["short_term"] > 0 and losses["long_term"] > 0
+
+
+def short_window_valid(batch=4, length=40, usable=12):
+    """Windows of a recording of ``usable`` frames padded to ``length`` with invalid frames."""
+    valid = torch.zeros(batch, length, dtype=torch.bool)
+    valid[:, :usable] = True
+    valid[1, 9] = False  # and a missing frame after the warm-up
+    return valid
+
+
+def test_refilled_samples_are_marked_as_disallowed():
+    valid = short_window_valid()
+    config = small_config(hoa_warmup=8, warmups=(8, 8))
+    torch.manual_seed(0)
+    samples = draw_samples(valid, config, 1.0, 16)
+    usable = valid & (torch.arange(40) >= 8)  # 4 frames per row (3 in row 1), 32 HoA drawn
+    assert samples.hoa_frames.shape == (4, 32)
+    torch.testing.assert_close(samples.hoa_allowed, usable.gather(1, samples.hoa_frames))
+    # Every usable frame is drawn once, and nothing else is allowed.
+    for row in range(4):
+        drawn = samples.hoa_frames[row][samples.hoa_allowed[row]]
+        assert sorted(drawn.tolist()) == torch.nonzero(usable[row]).flatten().tolist()
+    for name in config.encoders:
+        first, second = samples.pairs[name]
+        both = usable.gather(1, first) & usable.gather(1, second)
+        torch.testing.assert_close(samples.pair_allowed[name], both)
+    # The any-pair latent draws its second frames among refills too: some land on valid
+    # warm-up frames, which the old objective counted.
+    first, second = samples.pairs["long_term"]
+    refilled_in_warmup = usable.gather(1, first) & valid.gather(1, second) & (second < 8)
+    assert refilled_in_warmup.any()
+    assert not samples.pair_allowed["long_term"][refilled_in_warmup].any()
+    assert samples.counts() == {
+        "hoa": 15,
+        "short_term": int(samples.pair_allowed["short_term"].sum()),
+        "long_term": int(samples.pair_allowed["long_term"].sum()),
+    }
+
+
+def test_losses_put_weight_on_allowed_samples_only_and_average_over_them(monkeypatch):
+    net, _, batch = small_setup(missing_rate=0.0)
+    config = small_config(hoa_warmup=8, warmups=(8, 8))  # same network, other warm-ups
+    valid = short_window_valid(length=120)
+    batch = {"inputs": batch["inputs"][:4].clone(), "bins": batch["bins"][:4]}
+    batch["inputs"][:, :, :] *= valid.unsqueeze(1)  # as preprocessing leaves padding: zeros
+    usable = valid & (torch.arange(120) >= 8)
+    seen = {}
+
+    def record(key, function):
+        def wrapped(*args):
+            seen[key] = (*args, function(*args))
+            return seen[key][-1]
+
+        return wrapped
+
+    monkeypatch.setattr(objective, "hoa_loss", record("hoa", hoa_loss))
+    monkeypatch.setattr(objective, "bootstrap_loss", record("pairs", bootstrap_loss))
+    monkeypatch.setattr(objective, "draw_samples", record("draw", draw_samples))
+    torch.manual_seed(0)
+    losses = bams_losses(net, batch, config, 1.0, 16)
+    frames = seen["draw"][-1].hoa_frames
+    logits, target, weight, _ = seen["hoa"]
+    allowed = usable.gather(1, frames)
+    assert not allowed.all() and (weight[~allowed] == 0).all()
+    expected = hoa_loss(logits[allowed], target[allowed], weight[allowed])
+    torch.testing.assert_close(losses["hoa"], expected)
+    # The last bootstrap call is the long_term (any-pair) latent: mean over allowed pairs.
+    prediction, paired, pair_weight, _ = seen["pairs"]
+    kept = pair_weight > 0
+    assert 0 < kept.sum() < len(kept)
+    expected = 1 - torch.cosine_similarity(prediction[kept], paired[kept].detach(), dim=-1)
+    torch.testing.assert_close(losses["long_term"], expected.mean())

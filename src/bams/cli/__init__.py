@@ -11,6 +11,22 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: bool = typer.Option(
+        False, "--version", help="Print the version and exit.", is_eager=True
+    ),
+) -> None:
+    """Self-supervised multi-timescale behavior analysis (BAMS)."""
+    if version:
+        import bams
+
+        typer.echo(f"bams {bams.__version__}")
+        raise typer.Exit()
+
+
 for group in (commands, poses):
     app.registered_commands.extend(group.app.registered_commands)
 app.add_typer(simulate.app, name="simulate")

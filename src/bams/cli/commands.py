@@ -8,26 +8,52 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bams.cli.common import SetOption, or_exit
+from bams.cli.common import (
+    AcceleratorOption,
+    DataOption,
+    DevicesOption,
+    PrecisionOption,
+    RunArgument,
+    SetOption,
+    or_exit,
+)
 
 app = typer.Typer()
 
 
 @app.command()
 def train(
-    data: Annotated[Path | None, typer.Option(help="Recordings file (.npz).")] = None,
-    config: Annotated[Path | None, typer.Option(help="YAML config file.")] = None,
+    data: DataOption = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML config file (paths in it are relative to it).")
+    ] = None,
     preset: Annotated[
         str | None, typer.Option(help="Start from a preset (see `bams presets`).")
     ] = None,
-    output_dir: Annotated[Path | None, typer.Option(help="Run directory.")] = None,
-    epochs: Annotated[int | None, typer.Option(help="Training epochs.")] = None,
-    accelerator: Annotated[str | None, typer.Option(help="cpu, gpu or auto.")] = None,
-    devices: Annotated[str | None, typer.Option(help="Devices per node (e.g. 4, or auto).")] = None,
-    num_nodes: Annotated[int | None, typer.Option(help="Number of machines.")] = None,
-    strategy: Annotated[str | None, typer.Option(help="auto, ddp, ddp_spawn, ...")] = None,
-    precision: Annotated[str | None, typer.Option(help="32-true, bf16-mixed, 16-mixed.")] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Run directory. (default: the config's, runs/bams)")
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Training epochs. (default: the config's, 100)")
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(help="Optimizer steps; overrides --epochs. (default: the config's, none)"),
+    ] = None,
+    accelerator: AcceleratorOption = None,
+    devices: DevicesOption = None,
+    num_nodes: Annotated[
+        int | None, typer.Option(help="Number of machines. (default: the config's, 1)")
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(help="auto, ddp, ddp_spawn, ... (default: the config's, auto)"),
+    ] = None,
+    precision: PrecisionOption = None,
     resume: Annotated[bool, typer.Option(help="Continue from the run's last checkpoint.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the run the output directory holds.")
+    ] = False,
     set_: SetOption = None,
 ) -> None:
     """Train BAMS on a recordings file; writes config, checkpoints, logs and model.pt."""
@@ -43,48 +69,81 @@ def train(
         run_config.output_dir = str(output_dir)
     flags = {
         "epochs": epochs,
+        "max_steps": steps,
         "accelerator": accelerator,
         "num_nodes": num_nodes,
         "strategy": strategy,
         "precision": precision,
-        "devices": int(devices) if devices is not None and devices.isdigit() else devices,
+        "devices": _devices(devices),
     }
     for key, value in flags.items():
         if value is not None:
             setattr(run_config.train, key, value)
-    or_exit(train_run, run_config, resume)
+    or_exit(_checked, run_config)
+    or_exit(train_run, run_config, resume, overwrite=overwrite)
     if rank_zero_only.rank == 0:  # under DDP every process runs this command
         typer.echo(f"Model saved to {Path(run_config.output_dir) / 'model.pt'}")
 
 
+def _checked(config):
+    """The command-line flags go through the same checks as the file's settings."""
+    from bams.config import check_config
+
+    check_config(config)
+    return config
+
+
+def _devices(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
 @app.command()
 def embed(
-    model: Annotated[Path, typer.Option(help="model.pt or a checkpoint.")],
-    data: Annotated[Path, typer.Option(help="Recordings file (.npz).")],
+    run: Annotated[
+        Path, typer.Argument(help="A run directory (its model.pt), or a model or checkpoint file.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Embeddings file (.npz).")],
-    chunk_length: Annotated[int | None, typer.Option(help="Frames per chunk.")] = None,
-    precision: Annotated[str | None, typer.Option(help="auto, bf16 or 32.")] = None,
-    device: Annotated[str | None, typer.Option(help="auto, cpu, cuda, ...")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="Recordings file (.npz). (default: the run's data)")
+    ] = None,
+    chunk_length: Annotated[
+        int | None, typer.Option(help="Output frames per chunk. (default: the run's, 16384)")
+    ] = None,
+    precision: PrecisionOption = None,
+    accelerator: AcceleratorOption = None,
+    devices: DevicesOption = None,
 ) -> None:
-    """Embed every recording of a data file with a trained model."""
+    """Embed every recording of a data file with the model of a run."""
     from bams.runs import embed_run
 
     overrides = {
         "chunk_length": chunk_length,
         "inference_precision": precision,
-        "inference_device": device,
+        "inference_device": or_exit(_inference_device, accelerator, devices),
     }
-    path = or_exit(
-        embed_run, model, data, output, **{k: v for k, v in overrides.items() if v is not None}
-    )
+    options = {k: v for k, v in overrides.items() if v is not None}
+    path = or_exit(embed_run, run, output, data, **options)
     typer.echo(f"Embeddings saved to {path}")
+
+
+def _inference_device(accelerator: str | None, devices: str | None) -> str | None:
+    """``--accelerator`` / ``--devices`` as one inference device (embedding uses one)."""
+    if devices not in (None, "1", "auto"):
+        raise ValueError(f"Expected --devices 1 for embedding (one device), but got {devices}.")
+    names = {None: None, "auto": "auto", "cpu": "cpu", "gpu": "cuda", "cuda": "cuda"}
+    if accelerator not in names:
+        raise ValueError(
+            f"Expected --accelerator among auto, cpu, gpu for embedding, but got {accelerator!r}."
+        )
+    return names[accelerator]
 
 
 @app.command()
 def evaluate(
-    run_dir: Annotated[Path, typer.Argument(help="A training run directory.")],
+    run_dir: RunArgument,
     data: Annotated[
-        Path | None, typer.Option(help="Labelled recordings (default: the run's).")
+        Path | None,
+        typer.Option(help="Labelled recordings file (.npz). (default: the run's data)"),
     ] = None,
     seeds: Annotated[str, typer.Option(help="Comma-separated split seeds.")] = "0,1,2",
     test_size: Annotated[float | None, typer.Option(help="Fraction of recordings tested.")] = 0.5,
@@ -139,15 +198,21 @@ def demo(
 
 @app.command()
 def report(
-    run_dir: Annotated[Path, typer.Argument(help="An evaluated training run directory.")],
-    data: Annotated[Path | None, typer.Option(help="Recordings (default: the run's).")] = None,
+    run_dir: RunArgument,
+    data: Annotated[
+        Path | None, typer.Option(help="Recordings file (.npz). (default: the run's data)")
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Where the report goes. (default: RUN_DIR/report)")
+    ] = None,
 ) -> None:
     """Write the run's visual report: one self-contained HTML page and its figures."""
     from bams.data import Recordings
     from bams.report import write_run_report
 
     recordings = or_exit(Recordings.load, data) if data is not None else None
-    typer.echo(f"Report written to {or_exit(write_run_report, run_dir, recordings)}")
+    index = or_exit(write_run_report, run_dir, recordings, output=output_dir)
+    typer.echo(f"Report written to {index}")
 
 
 @app.command()

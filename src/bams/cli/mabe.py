@@ -44,12 +44,15 @@ def mabe_run(
     species: Annotated[str, typer.Option(help="mouse or fly.")] = "mouse",
     epochs: Annotated[int | None, typer.Option(help="Training epochs (default 500).")] = None,
     social: Annotated[bool, typer.Option(help="Include social features.")] = True,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the BAMS run the output directory holds.")
+    ] = False,
     set_: SetOption = None,
 ) -> None:
     """Features -> BAMS on all clips -> submission.npy -> scores (when labels and split exist)."""
     from bams.pipelines.mabe import run_mabe
 
-    options = {"species": species, "epochs": epochs, "social": social}
+    options = {"species": species, "epochs": epochs, "social": social, "overwrite": overwrite}
     result = or_exit(run_mabe, data, output_dir, overrides=list(set_ or []), **options)
     if result.scores:
         _print_mabe_scores(result.scores)

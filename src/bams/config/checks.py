@@ -2,9 +2,71 @@
 
 from __future__ import annotations
 
+import math
+
 from bams.config.schema import RunConfig
 
-__all__ = ["check_config"]
+__all__ = [
+    "INFERENCE_PRECISIONS",
+    "TRAINING_PRECISIONS",
+    "check_config",
+    "inference_precision",
+    "training_precision",
+]
+
+# One precision vocabulary for training and inference: "32", "bf16" and "16" (and "auto" for
+# inference) mean the same everywhere; Fabric's own names are accepted for training too.
+TRAINING_PRECISIONS = {
+    "32": "32-true",
+    "32-true": "32-true",
+    "bf16": "bf16-mixed",
+    "bf16-mixed": "bf16-mixed",
+    "16": "16-mixed",
+    "16-mixed": "16-mixed",
+    "64": "64-true",
+    "64-true": "64-true",
+}
+"""Accepted training precisions and the name Lightning Fabric gives each."""
+INFERENCE_PRECISIONS = {
+    "auto": "auto",
+    "32": "32",
+    "32-true": "32",
+    "bf16": "bf16",
+    "bf16-mixed": "bf16",
+    "bf16-true": "bf16",
+}
+"""Accepted inference precisions and the name :func:`bams.embedding.resolve_inference` uses."""
+
+
+def training_precision(value: str) -> str:
+    """Fabric's name for a training precision (``"bf16"`` -> ``"bf16-mixed"``).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a known precision.
+    """
+    if str(value) not in TRAINING_PRECISIONS:
+        raise ValueError(
+            f"Expected a training precision among {sorted(TRAINING_PRECISIONS)}, but got {value!r}."
+        )
+    return TRAINING_PRECISIONS[str(value)]
+
+
+def inference_precision(value: str) -> str:
+    """The inference precision ``auto``, ``32`` or ``bf16`` that ``value`` names.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a known precision.
+    """
+    if str(value) not in INFERENCE_PRECISIONS:
+        raise ValueError(
+            "Expected an inference precision among "
+            f"{sorted(INFERENCE_PRECISIONS)}, but got {value!r}."
+        )
+    return INFERENCE_PRECISIONS[str(value)]
 
 
 def check_config(config: RunConfig) -> None:
@@ -21,7 +83,13 @@ def check_config(config: RunConfig) -> None:
     ValueError: Invalid configuration:
     - Expected batch_size >= 1, but got 0.
     """
-    problems = _below_minimum(config) + _window_problems(config) + _encoder_problems(config)
+    problems = (
+        _below_minimum(config)
+        + _out_of_range(config)
+        + _window_problems(config)
+        + _encoder_problems(config)
+        + _vocabulary_problems(config)
+    )
     if problems:
         raise ValueError("Invalid configuration:\n- " + "\n- ".join(problems))
 
@@ -47,6 +115,61 @@ def _below_minimum(config: RunConfig) -> list[str]:
     ]
 
 
+def _out_of_range(config: RunConfig) -> list[str]:
+    """Real-valued settings: finite, and inside the range where they mean something."""
+    m, t = config.model, config.train
+    positive = {
+        "learning_rate": t.learning_rate,
+        "lr_decay_factor": t.lr_decay_factor,
+        "head_lr_multiplier": t.head_lr_multiplier,
+    }
+    non_negative = {"hoa_weight": m.hoa_weight, "weight_decay": t.weight_decay}
+    non_negative |= {f"bootstrap_weight of {n}": e.bootstrap_weight for n, e in m.encoders.items()}
+    problems = [
+        f"Expected a finite {name} > 0, but got {value}."
+        for name, value in positive.items()
+        if not (math.isfinite(value) and value > 0)
+    ]
+    problems += [
+        f"Expected a finite {name} >= 0, but got {value}."
+        for name, value in non_negative.items()
+        if not (math.isfinite(value) and value >= 0)
+    ]
+    if t.grad_clip_norm is not None and not (
+        math.isfinite(t.grad_clip_norm) and t.grad_clip_norm > 0
+    ):
+        problems.append(f"Expected grad_clip_norm > 0 or None, but got {t.grad_clip_norm}.")
+    low, high = m.hoa_quantiles
+    if not 0 <= low < high <= 100:
+        problems.append(
+            "Expected hoa_quantiles (low, high) with 0 <= low < high <= 100, but got "
+            f"{m.hoa_quantiles}."
+        )
+    outside = [f for f in t.lr_decay_at if not 0 <= f <= 1]
+    if outside:
+        problems.append(f"Expected lr_decay_at fractions in [0, 1], but got {t.lr_decay_at}.")
+    if m.hoa_warmup < 0:
+        problems.append(f"Expected hoa_warmup >= 0, but got {m.hoa_warmup}.")
+    return problems
+
+
+def _vocabulary_problems(config: RunConfig) -> list[str]:
+    problems = []
+    if config.train.logger not in ("csv", "tensorboard", "none"):
+        problems.append(
+            f"Expected logger 'csv', 'tensorboard' or 'none', but got {config.train.logger!r}."
+        )
+    for check, value in (
+        (training_precision, config.train.precision),
+        (inference_precision, config.embed.inference_precision),
+    ):
+        try:
+            check(value)
+        except ValueError as err:
+            problems.append(str(err))
+    return problems
+
+
 def _window_problems(config: RunConfig) -> list[str]:
     m, t, problems = config.model, config.train, []
     warmups = [m.hoa_warmup] + [e.warmup for e in m.encoders.values()]
@@ -69,6 +192,16 @@ def _encoder_problems(config: RunConfig) -> list[str]:
     for name, enc in config.model.encoders.items():
         if not enc.channels or min(enc.channels) < 1:
             problems.append(f"Expected positive channels for {name}, but got {enc.channels}.")
+        for field, value in (
+            ("kernel_size", enc.kernel_size),
+            ("dilation_base", enc.dilation_base),
+        ):
+            if value < 1:
+                problems.append(f"Expected {field} >= 1 for {name}, but got {value}.")
+        if not (math.isfinite(enc.dropout) and 0 <= enc.dropout < 1):
+            problems.append(f"Expected 0 <= dropout < 1 for {name}, but got {enc.dropout}.")
+        if enc.warmup < 0:
+            problems.append(f"Expected warmup >= 0 for {name}, but got {enc.warmup}.")
         if enc.bootstrap_max_offset is not None and enc.bootstrap_max_offset < 0:
             problems.append(
                 f"Expected bootstrap_max_offset >= 0 for {name}, "

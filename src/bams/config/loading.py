@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import types
 import typing
@@ -161,12 +162,40 @@ def load_config(
 
 
 def _read_yaml(path: Path) -> dict:
+    if path.is_dir():
+        raise ValueError(f"Expected a YAML config file, but {str(path)!r} is a directory.")
     if not path.is_file():
         raise FileNotFoundError(f"Expected a YAML config file, but {str(path)!r} does not exist.")
-    loaded = yaml.safe_load(path.read_text()) or {}
+    try:
+        loaded = safe_yaml(path.read_text(encoding="utf-8"), str(path)) or {}
+    except UnicodeDecodeError as err:
+        raise ValueError(f"Expected a YAML config file, but {str(path)!r} is not text.") from err
     if not isinstance(loaded, dict):
         raise ValueError(f"Expected a mapping at the top of {str(path)!r}, but got {loaded!r}.")
-    return loaded
+    return _resolve_paths(loaded, path.parent)
+
+
+def safe_yaml(text: str, where: str) -> Any:
+    """Parse YAML with the safe loader; any syntax error or tag becomes one ``ValueError`` line.
+
+    Tags such as ``!!python/object`` are refused (nothing is ever constructed from them).
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        problem = " ".join(str(getattr(err, "problem", None) or err).split())
+        mark = getattr(err, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ValueError(f"Expected plain YAML in {where}, but got: {problem}{at}.") from err
+
+
+def _resolve_paths(values: dict, folder: Path) -> dict:
+    """Relative ``data`` and ``output_dir`` of a file are relative to the file's folder."""
+    for key in ("data", "output_dir"):
+        value = values.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            values[key] = str(folder / value)
+    return values
 
 
 def _override(values: dict, item: str) -> None:
@@ -179,7 +208,7 @@ def _override(values: dict, item: str) -> None:
         if not isinstance(node.get(part), dict):
             raise ValueError(f"Expected a known config section in {key!r}, but got {part!r}.")
         node = node[part]
-    node[parts[-1]] = yaml.safe_load(raw)
+    node[parts[-1]] = safe_yaml(raw, f"the override {item!r}")
 
 
 def _merge(base: dict, update: dict) -> None:
@@ -191,5 +220,22 @@ def _merge(base: dict, update: dict) -> None:
 
 
 def save_config(config: RunConfig, path: str | Path) -> Path:
-    """Write the resolved config as YAML (atomically)."""
-    return atomic_write(path, yaml.safe_dump(to_dict(config), sort_keys=False))
+    """Write the resolved config as YAML (atomically).
+
+    ``data`` and ``output_dir`` are written relative to the file's folder (when they are on
+    the same file system branch), so that ``load_config(path)`` finds them from any working
+    directory, and the run directory can be moved with its data.
+    """
+    path = Path(path)
+    values = to_dict(config)
+    for key in ("data", "output_dir"):
+        if values.get(key):
+            values[key] = _relative_to(Path(values[key]), path.parent)
+    return atomic_write(path, yaml.safe_dump(values, sort_keys=False))
+
+
+def _relative_to(target: Path, folder: Path) -> str:
+    try:
+        return os.path.relpath(target.resolve(), folder.resolve())
+    except ValueError:  # another drive (Windows): keep it absolute
+        return str(target.resolve())

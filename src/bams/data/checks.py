@@ -6,7 +6,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["check_frame_labels", "check_names", "check_sequence_labels", "check_sequences"]
+__all__ = [
+    "check_actions",
+    "check_frame_labels",
+    "check_names",
+    "check_sequence_labels",
+    "check_sequences",
+]
 
 
 def check_sequences(sequences, problems: list[str]) -> list[np.ndarray]:
@@ -51,17 +57,47 @@ def check_sequences(sequences, problems: list[str]) -> list[np.ndarray]:
     return out
 
 
-def check_names(names, count: int, what: str, prefix: str, problems: list[str]) -> list[str]:
-    """``count`` unique names as text (``prefix`` + index when ``names`` is None)."""
+def check_names(
+    names, count: int, what: str, prefix: str, problems: list[str], unique: bool = True
+) -> list[str]:
+    """``count`` names as text (``prefix`` + index when ``names`` is None), unique if asked."""
     if names is None:
+        return [f"{prefix}{i}" for i in range(count)]
+    if isinstance(names, str | bytes):
+        # A lone string would be split into characters: say so instead.
+        problems.append(
+            f"Expected a list of {what}, but got the string {names!r} (for one name, pass "
+            f"[{names!r}])."
+        )
         return [f"{prefix}{i}" for i in range(count)]
     names = [str(n) for n in names]
     if len(names) != count:
         problems.append(f"Expected {count} {what}, but got {len(names)}.")
-    if len(set(names)) != len(names):
+    if unique and len(set(names)) != len(names):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         problems.append(f"Expected unique {what}, but got duplicates {duplicates}.")
     return names
+
+
+def check_actions(actions, feature_names: list[str], problems: list[str]) -> list[str]:
+    """The action features: unique names among ``feature_names`` (default: all of them)."""
+    if actions is None:
+        return list(feature_names)
+    if isinstance(actions, str | bytes):
+        problems.append(
+            f"Expected a list of actions, but got the string {actions!r} (for one action, pass "
+            f"[{actions!r}])."
+        )
+        return []
+    actions = [str(a) for a in actions]
+    unknown = sorted(set(actions) - set(feature_names))
+    if unknown:
+        problems.append(f"Expected actions among the feature names, but got unknown {unknown}.")
+    if not actions:
+        problems.append("Expected at least one action feature, but got none.")
+    if len(set(actions)) != len(actions):
+        problems.append(f"Expected unique actions, but got {actions}.")
+    return actions
 
 
 def _check_label_array(name: str, values, problems: list[str]) -> np.ndarray:

@@ -9,6 +9,8 @@ as text arrays; ``frame_rate``; ``frame_labels/NAME`` ``(sum T_i,)`` and
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,12 +22,21 @@ from bams.utils.atomic import atomic_write
 if TYPE_CHECKING:
     from bams.data.recordings import Recordings
 
-__all__ = ["FORMAT_VERSION", "atomic_savez", "read_recordings", "recordings_arrays"]
+__all__ = [
+    "FORMAT_VERSION",
+    "atomic_savez",
+    "check_npz_file",
+    "read_recordings",
+    "recordings_arrays",
+]
 
 FORMAT_VERSION = 1
 _FRAME_PREFIX = "frame_labels/"
 _SEQUENCE_PREFIX = "sequence_labels/"
 _REQUIRED = {"data", "lengths", "feature_names", "frame_rate", "ids"}
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_POSE_SUFFIXES = {".csv", ".h5", ".hdf5", ".slp", ".nwb", ".json"}
 
 
 def recordings_arrays(data: Recordings) -> dict[str, np.ndarray]:
@@ -59,8 +70,7 @@ def read_recordings(path: str | os.PathLike) -> dict:
         If the file is not a valid recordings file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Expected a recordings file, but {str(path)!r} does not exist.")
+    check_npz_file(path, "a recordings file")
     content = _read_npz(path)
     lengths, data = content["lengths"], content["data"]
     if lengths.ndim != 1 or lengths.dtype.kind not in "iu" or np.any(lengths < 0):
@@ -92,14 +102,55 @@ def read_recordings(path: str | os.PathLike) -> dict:
     }
 
 
+def check_npz_file(path: Path, what: str) -> None:
+    """Raise a clear error unless ``path`` is a file that starts like a ``.npz`` archive.
+
+    ``what`` names the expected content in the messages (e.g. ``"a recordings file"``). A
+    directory, a pose-tracking file or any other file gets a message that says what it is and,
+    for pose files, how to convert them (``bams poses``).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If it is a directory or not a zip archive.
+    """
+    if path.is_dir():
+        hint = ""
+        if any(p.suffix.lower() in _POSE_SUFFIXES for p in path.iterdir() if p.is_file()):
+            hint = f"; it holds pose files: convert them with `bams poses {path} -o data.npz`"
+        raise ValueError(f"Expected {what} (.npz), but {str(path)!r} is a directory{hint}.")
+    if not path.is_file():
+        raise FileNotFoundError(f"Expected {what}, but {str(path)!r} does not exist.")
+    with path.open("rb") as handle:
+        start = handle.read(8)
+    if start[:4] in _ZIP_MAGIC:
+        return
+    if path.suffix.lower() in _POSE_SUFFIXES or start == _HDF5_MAGIC:
+        raise ValueError(
+            f"Expected {what} (.npz), but {str(path)!r} looks like a pose-tracking file; "
+            f"convert it first with `bams poses {path} -o data.npz`."
+        )
+    raise ValueError(
+        f"Expected {what} (a .npz archive), but {str(path)!r} is not one "
+        f"(it starts with {start[:4]!r})."
+    )
+
+
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             content = {key: npz[key] for key in npz.files}
-    except (OSError, ValueError, EOFError) as err:
+    except ValueError as err:
+        if "allow_pickle" not in str(err):
+            raise _corrupted(path, err) from err
         raise ValueError(
-            f"Expected a .npz recordings file, but could not read {str(path)!r}: {err}"
+            f"Expected a .npz recordings file of plain arrays, but {str(path)!r} holds pickled "
+            "(object) arrays, which are never loaded."
         ) from err
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        raise _corrupted(path, err) from err
     missing = _REQUIRED - set(content)
     if missing:
         raise ValueError(
@@ -113,6 +164,13 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
             "upgrade bams to read it."
         )
     return content
+
+
+def _corrupted(path: Path, err: Exception) -> ValueError:
+    return ValueError(
+        f"Expected a .npz recordings file, but {str(path)!r} is truncated or corrupted "
+        f"({type(err).__name__}: {err})."
+    )
 
 
 def _split_rows(values: np.ndarray, lengths: np.ndarray, bounds: np.ndarray, key: str):
@@ -129,6 +187,8 @@ def atomic_savez(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> P
     ``.npz`` is appended to a path without it. The file gets the permissions the umask gives.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"Expected a file to write, but {str(path)!r} is a directory.")
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bams.data.checks import (
+    check_actions,
     check_frame_labels,
     check_names,
     check_sequence_labels,
@@ -100,14 +101,7 @@ class Recordings:
         n = len(self.sequences)
         n_features = self.sequences[0].shape[1] if n and self.sequences[0].ndim == 2 else 0
         self.feature_names = check_names(feature_names, n_features, "feature_names", "f", problems)
-        self.actions = list(self.feature_names) if actions is None else [str(a) for a in actions]
-        unknown = sorted(set(self.actions) - set(self.feature_names))
-        if unknown:
-            problems.append(f"Expected actions among the feature names, but got unknown {unknown}.")
-        if not self.actions:
-            problems.append("Expected at least one action feature, but got none.")
-        if len(set(self.actions)) != len(self.actions):
-            problems.append(f"Expected unique actions, but got {self.actions}.")
+        self.actions = check_actions(actions, self.feature_names, problems)
         try:
             self.frame_rate = float(frame_rate)
         except (TypeError, ValueError):
@@ -115,9 +109,9 @@ class Recordings:
         if not (np.isfinite(self.frame_rate) and self.frame_rate > 0):
             problems.append(f"Expected a positive frame_rate, but got {frame_rate!r}.")
         self.ids = check_names(ids, n, "ids", "", problems)
-        self.groups = None if groups is None else [str(g) for g in groups]
-        if self.groups is not None and len(self.groups) != n:
-            problems.append(f"Expected {n} groups (one per recording), but got {len(self.groups)}.")
+        self.groups = None
+        if groups is not None:
+            self.groups = check_names(groups, n, "groups (one per recording)", "", problems, False)
         self.frame_labels = check_frame_labels(frame_labels or {}, self.sequences, problems)
         self.sequence_labels = check_sequence_labels(sequence_labels or {}, n, problems)
         self.source: str | None = None if source is None else str(source)

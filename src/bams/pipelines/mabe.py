@@ -23,6 +23,7 @@ from bams.datasets.mabe import mabe_recordings
 from bams.io.mabe_files import MabeFiles, find_mabe_files
 from bams.io.mabe_keypoints import SPECIES, load_mabe_keypoints
 from bams.pipelines.study import Study, StudyContext, run_study
+from bams.training.run_dir import check_run_dir
 
 __all__ = ["PRESETS", "MabeRun", "mabe_config", "mabe_study", "run_mabe"]
 
@@ -86,6 +87,7 @@ def run_mabe(
     params: Mapping | None = None,
     social: bool = True,
     verbose: bool = True,
+    overwrite: bool = False,
 ) -> MabeRun:
     """Features, self-supervised training, submission and scores for a MABe 2022 folder.
 
@@ -108,6 +110,8 @@ def run_mabe(
         Include the social features.
     verbose
         Print progress and the training progress bar.
+    overwrite
+        Replace the BAMS run that ``output_dir/bams`` holds (else it is refused).
 
     Returns
     -------
@@ -136,9 +140,10 @@ def run_mabe(
             f"Expected outputs apart from the input files, but '{out}' would overwrite one."
         )
     config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
+    check_run_dir(result.run_dir, resume=False, overwrite=overwrite)
     study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}
     study = mabe_study(files, result, species, study_params, social)
-    result.seconds = run_study(study, result.run_dir, console=console).seconds
+    result.seconds = run_study(study, result.run_dir, overwrite=overwrite, console=console).seconds
     return result
 
 

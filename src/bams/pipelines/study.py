@@ -121,6 +121,7 @@ def run_study(
     *,
     resume: bool = False,
     reuse: bool = False,
+    overwrite: bool = False,
     console: Console | None = None,
 ) -> StudyResult:
     """Run ``study`` into ``output_dir``: data, training, embeddings, evaluation, report.
@@ -137,6 +138,9 @@ def run_study(
     reuse
         Use the model already in ``output_dir`` instead of training, if it was trained with
         the same model and training settings (benchmarks that are rerun for their readouts).
+    overwrite
+        Replace a run that ``output_dir`` holds (else such a directory is refused, unless it
+        is resumed or reused).
     console
         Where to print (default: standard output).
 
@@ -156,7 +160,7 @@ def run_study(
     description = study.describe(data) if study.describe else f"Data: {data}"
     console.print(f"{description} ({watch.seconds['data']:.0f} s)")
     with watch.stage("training"):
-        model, reused = _trained(study, data, out, resume, reuse)
+        model, reused = _trained(study, data, out, resume=resume, reuse=reuse, overwrite=overwrite)
     embeddings = None
     if study.embed:
         with watch.stage("embedding"):
@@ -176,18 +180,19 @@ def run_study(
 
 
 def _trained(
-    study: Study, data: Recordings, out: Path, resume: bool, reuse: bool
+    study: Study, data: Recordings, out: Path, *, resume: bool, reuse: bool, overwrite: bool
 ) -> tuple[BAMS, bool]:
     """The study's model: trained (or resumed), or the run's own when ``reuse`` finds it."""
     model = BAMS(**{**study.params, "output_dir": out})
-    if reuse and (out / MODEL_FILE).is_file():
-        saved = BAMS.load(out / MODEL_FILE)
-        wanted, found = model.get_config(), saved.get_config()
-        if to_dict(wanted.model) == to_dict(found.model) and to_dict(wanted.train) == to_dict(
-            found.train
-        ):
-            return saved, True
-    return model.fit(data, resume=resume), False
+    if reuse:
+        if (out / MODEL_FILE).is_file():
+            saved = BAMS.load(out / MODEL_FILE)
+            wanted, found = model.get_config(), saved.get_config()
+            same_model = to_dict(wanted.model) == to_dict(found.model)
+            if same_model and to_dict(wanted.train) == to_dict(found.train):
+                return saved, True
+        overwrite = True  # what reuse could not use (other settings, a broken run) is replaced
+    return model.fit(data, resume=resume, overwrite=overwrite), False
 
 
 def _evaluate(study: Study, context: StudyContext) -> Any:

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 from lightning_fabric import Fabric
+from lightning_fabric.utilities.exceptions import MisconfigurationException
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader
 
 from bams.config import RunConfig, TrainConfig, to_dict
+from bams.config.checks import training_precision
 from bams.layout import CHECKPOINT_DIR, LAST_CHECKPOINT
 from bams.models import BAMSNetwork
 from bams.training.checkpoint import library_versions, save_checkpoint
 from bams.training.objective import bams_losses
 from bams.training.windows import PreparedRecordings, WindowDataset
+
+ESTIMATE_AFTER_STEPS = 3
+"""Steps timed (after the first) before the remaining training time is estimated."""
 
 
 def make_fabric(train: TrainConfig, run_dir: str | Path | None = None) -> Fabric:
@@ -27,34 +34,41 @@ def make_fabric(train: TrainConfig, run_dir: str | Path | None = None) -> Fabric
     Raises
     ------
     ValueError
-        If ``train.logger`` is unknown.
+        If ``train.logger`` is unknown, a GPU is asked for but absent, or Fabric refuses the
+        devices, strategy or precision.
     """
-    loggers = []
-    if run_dir is not None and train.logger != "none":
-        if train.logger == "csv":
-            from lightning_fabric.loggers import CSVLogger
+    if train.accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"Expected a GPU for accelerator={train.accelerator!r}, but torch sees none "
+            "(a CPU-only build, or no CUDA device); use --accelerator cpu or auto."
+        )
+    try:
+        return Fabric(
+            accelerator=train.accelerator,
+            devices=train.devices,
+            num_nodes=train.num_nodes,
+            strategy=train.strategy,
+            precision=training_precision(train.precision),
+            loggers=_loggers(train, run_dir),
+        )
+    except MisconfigurationException as err:
+        raise ValueError(f"Expected settings Lightning Fabric accepts, but: {err}") from err
 
-            # Steps are logged every `log_every` steps: write each to disk at once so that a running
-            # job can be followed (the default flushes only when step + 1 is a multiple of 100).
-            loggers.append(
-                CSVLogger(root_dir=str(run_dir), name="logs", flush_logs_every_n_steps=1)
-            )
-        elif train.logger == "tensorboard":
-            from lightning_fabric.loggers import TensorBoardLogger
 
-            loggers.append(TensorBoardLogger(root_dir=str(run_dir), name="logs"))
-        else:
-            raise ValueError(
-                f"Expected logger 'csv', 'tensorboard' or 'none', but got {train.logger!r}."
-            )
-    return Fabric(
-        accelerator=train.accelerator,
-        devices=train.devices,
-        num_nodes=train.num_nodes,
-        strategy=train.strategy,
-        precision=train.precision,
-        loggers=loggers,
-    )
+def _loggers(train: TrainConfig, run_dir: str | Path | None) -> list:
+    if run_dir is None or train.logger == "none":
+        return []
+    if train.logger == "csv":
+        from lightning_fabric.loggers import CSVLogger
+
+        # Steps are logged every `log_every` steps: write each to disk at once so that a running
+        # job can be followed (the default flushes only when step + 1 is a multiple of 100).
+        return [CSVLogger(root_dir=str(run_dir), name="logs", flush_logs_every_n_steps=1)]
+    if train.logger == "tensorboard":
+        from lightning_fabric.loggers import TensorBoardLogger
+
+        return [TensorBoardLogger(root_dir=str(run_dir), name="logs")]
+    raise ValueError(f"Expected logger 'csv', 'tensorboard' or 'none', but got {train.logger!r}.")
 
 
 def lr_factor(step: int, total_steps: int, decay_at: list[float], factor: float) -> float:
@@ -120,14 +134,22 @@ def train_network(
     )
     n_epochs = math.ceil(run.total_steps / len(loader))
     start_epoch = run.resume(resume_from) if resume_from is not None else 0
+    show = progress and fabric.is_global_zero
     with Progress(
         TextColumn(f"[bold]epoch {{task.fields[epoch]}}/{n_epochs}"),
         BarColumn(bar_width=16),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.fields[losses]}"),
-        disable=not (progress and fabric.is_global_zero),
+        disable=not show,
     ) as bar:
+        if show:
+            run.announce = bar.console.print
+            bar.console.print(
+                f"Training {run.total_steps - run.step:,} steps ({len(loader)} per epoch of "
+                f"{train.batch_size} windows x {train.window_length} frames; "
+                f"{n_epochs - start_epoch} epochs)."
+            )
         task = bar.add_task(
             "train", total=run.total_steps, completed=run.step, epoch=start_epoch, losses=""
         )
@@ -169,6 +191,8 @@ class _Run:
     checkpoints: Path | None
     extra_state: dict[str, Any]
     step: int = 0
+    announce: Callable[[str], object] | None = None
+    clock: dict[int, float] = field(default_factory=dict)
     history: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sums: dict[str, torch.Tensor] = field(default_factory=dict)
     n_batches: int = 0
@@ -213,6 +237,7 @@ class _Run:
             self.optimizer.step()
             self.step += 1
             self.n_batches += 1
+            self._estimate()
             for key, value in losses.items():
                 self.sums[key] += value.detach()
             if self.step % train.log_every == 0 or self.step == self.total_steps:
@@ -223,6 +248,23 @@ class _Run:
             show(completed=self.step, epoch=epoch + 1)
             if self.step >= self.total_steps:
                 break
+
+    def _estimate(self) -> None:
+        """After a few steps, say how long the rest will take (the first step is warm-up)."""
+        if self.announce is None:
+            return
+        self.clock[self.step] = time.perf_counter()
+        first = min(self.clock)
+        if self.step - first == ESTIMATE_AFTER_STEPS:
+            per_step = (self.clock[self.step] - self.clock[first]) / ESTIMATE_AFTER_STEPS
+            left = self.total_steps - self.step
+            if left == 0:
+                return
+            self.announce(
+                f"About {_duration(per_step * left)} for the {left:,} remaining steps "
+                f"({per_step:.2f} s per step over steps {first + 1}-{self.step})."
+            )
+            self.announce = None
 
     def end_epoch(self, epoch: int, last: bool) -> None:
         """Record the epoch's mean losses (over every process); checkpoint when due."""
@@ -248,6 +290,14 @@ class _Run:
             **self.extra_state,
         }
         save_checkpoint(self.fabric, self.checkpoints / LAST_CHECKPOINT, state)
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
 def _format_losses(values: dict[str, float]) -> str:

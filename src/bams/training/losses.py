@@ -22,7 +22,8 @@ def hoa_loss(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -
     -------
     torch.Tensor
         Scalar: weighted mean over items and actions of the mean over bins of
-        ``(CDF_target - CDF_pred) ** 2``.
+        ``(CDF_target - CDF_pred) ** 2`` (normalized by the weights of the items kept only);
+        exactly 0, with zero gradient, when every weight is 0.
     """
     cdf_pred = torch.softmax(logits.float(), dim=-1).cumsum(dim=-1)
     cdf_target = target.cumsum(dim=-1)
@@ -43,6 +44,12 @@ def bootstrap_loss(
         ``(N, D)`` embeddings of the paired frames; no gradient flows into them.
     weight
         Optional ``(N,)`` weights (e.g. 0 for pairs with a missing frame).
+
+    Returns
+    -------
+    torch.Tensor
+        Scalar: the (weighted) mean over pairs, normalized by the weights of the pairs kept
+        only; exactly 0, with zero gradient, when every weight is 0.
     """
     loss = 1.0 - F.cosine_similarity(prediction.float(), target.detach().float(), dim=-1)
     if weight is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
@@ -19,7 +21,7 @@ def sample_frames(mask: torch.Tensor, k: int) -> torch.Tensor:
         ``(B, T)`` bool.
     k
         Frames per row (``<= T``). Rows with fewer than ``k`` allowed frames are completed
-        with disallowed ones, which callers weight out.
+        with disallowed ones, which callers weight out (``mask.gather(1, frames)``).
 
     Returns
     -------
@@ -30,14 +32,95 @@ def sample_frames(mask: torch.Tensor, k: int) -> torch.Tensor:
     return keys.topk(k, dim=1, sorted=False).indices
 
 
+@dataclass
+class Samples:
+    """The frames of a batch that the loss terms look at, and which of them count.
+
+    Attributes
+    ----------
+    hoa_frames
+        ``(B, K)`` int64 frames sent through the HoA predictor.
+    hoa_allowed
+        ``(B, K)`` bool: the frame is valid and at or after ``hoa_warmup``.
+    pairs
+        ``{name: (first, second)}``, each ``(B, P)`` int64, the bootstrap pairs of each latent.
+    pair_allowed
+        ``{name: (B, P)}`` bool: both frames are valid and at or after that encoder's warm-up.
+    """
+
+    hoa_frames: torch.Tensor
+    hoa_allowed: torch.Tensor
+    pairs: dict[str, tuple[torch.Tensor, torch.Tensor]]
+    pair_allowed: dict[str, torch.Tensor]
+
+    def counts(self) -> dict[str, torch.Tensor]:
+        """Allowed items per term: ``hoa`` (frames) and one per latent (pairs), int64 scalars."""
+        counts = {"hoa": self.hoa_allowed.sum()}
+        counts.update({name: allowed.sum() for name, allowed in self.pair_allowed.items()})
+        return counts
+
+
+def draw_samples(
+    valid: torch.Tensor, config: ModelConfig, hoa_frame_fraction: float, bootstrap_pairs: int
+) -> Samples:
+    """Draw the HoA frames and the bootstrap pairs of a batch.
+
+    The numbers drawn depend on the window length only, not on how many frames are usable,
+    so rows with too few usable frames (short recordings padded with invalid frames, missing
+    values) are completed with disallowed frames; :attr:`Samples.hoa_allowed` and
+    :attr:`Samples.pair_allowed` mark those so the losses give them weight 0.
+
+    Parameters
+    ----------
+    valid
+        ``(B, L)`` bool: every feature of the frame is observed (False in the padding).
+    config
+        Warm-ups (in frames from the start of the window) and bootstrap offsets.
+    hoa_frame_fraction
+        Fraction of post-warm-up frames sent through the HoA predictor.
+    bootstrap_pairs
+        Pairs per window and latent space.
+
+    Returns
+    -------
+    Samples
+    """
+    length = valid.shape[1]
+    position = torch.arange(length, device=valid.device)
+    n_hoa = max(1, min(length, round(hoa_frame_fraction * (length - config.hoa_warmup))))
+    allowed = valid & (position >= config.hoa_warmup)
+    hoa_frames = sample_frames(allowed, n_hoa)
+    pairs, pair_allowed = {}, {}
+    # Keep the draws in this order (HoA, then first/second per latent): the training results
+    # of a seed depend on it.
+    for name, enc in config.encoders.items():
+        allowed_pair = valid & (position >= enc.warmup)
+        n_pairs = min(bootstrap_pairs, length)
+        first = sample_frames(allowed_pair, n_pairs)
+        if enc.bootstrap_max_offset is None:
+            second = sample_frames(allowed_pair, n_pairs)
+        else:
+            offset = torch.randint_like(first, 0, enc.bootstrap_max_offset + 1)
+            second = (first + offset).clamp(max=length - 1)
+        pairs[name] = (first, second)
+        # Both frames: with any-pair sampling the second can be a refill in the warm-up.
+        pair_allowed[name] = allowed_pair.gather(1, first) & allowed_pair.gather(1, second)
+    return Samples(hoa_frames, allowed.gather(1, hoa_frames), pairs, pair_allowed)
+
+
 def bams_losses(
     network: nn.Module,
     batch: dict[str, torch.Tensor],
     config: ModelConfig,
     hoa_frame_fraction: float = 1.0,
     bootstrap_pairs: int = 64,
+    counts: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, torch.Tensor]:
     """Compute every loss term on a batch.
+
+    Only allowed samples count (see :func:`draw_samples`): each term is a weighted mean over
+    them, and a term without any allowed sample in the batch is exactly 0 (no NaN, zero
+    gradient).
 
     Parameters
     ----------
@@ -52,6 +135,11 @@ def bams_losses(
         Fraction of post-warm-up frames sent through the HoA predictor.
     bootstrap_pairs
         Pairs per window and latent space.
+    counts
+        If given, filled with the number of allowed items of each term (int64 scalars):
+        ``hoa`` (HoA frames) and one per latent space (bootstrap pairs); 0 tells that the
+        term is 0 because nothing in the batch could be used. Kept out of the returned dict,
+        whose every entry is logged and plotted as a loss.
 
     Returns
     -------
@@ -59,34 +147,19 @@ def bams_losses(
         ``total`` (differentiable), ``hoa`` and one term per latent space.
     """
     x, bins = batch["inputs"], batch["bins"]
-    length = x.shape[-1]
-    valid = x[:, -1] > 0.5
-    position = torch.arange(length, device=x.device)
-
-    n_hoa = max(1, min(length, round(hoa_frame_fraction * (length - config.hoa_warmup))))
-    hoa_frames = sample_frames(valid & (position >= config.hoa_warmup), n_hoa)
-    pairs, pair_weights = {}, {}
-    for name, enc in config.encoders.items():
-        allowed = valid & (position >= enc.warmup)
-        n_pairs = min(bootstrap_pairs, length)
-        first = sample_frames(allowed, n_pairs)
-        if enc.bootstrap_max_offset is None:
-            second = sample_frames(allowed, n_pairs)
-        else:
-            offset = torch.randint_like(first, 0, enc.bootstrap_max_offset + 1)
-            second = (first + offset).clamp(max=length - 1)
-        pairs[name] = (first, second)
-        ok = (allowed.gather(1, first) & valid.gather(1, second)).flatten().to(torch.float32)
-        pair_weights[name] = torch.cat([ok, ok])
-
-    out = network(x, hoa_frames=hoa_frames, pairs=pairs)
-    target, weight = hoa_targets(bins, config.hoa_bins, config.hoa_window, hoa_frames)
-    weight = weight * valid.gather(1, hoa_frames).unsqueeze(-1)
+    samples = draw_samples(x[:, -1] > 0.5, config, hoa_frame_fraction, bootstrap_pairs)
+    out = network(x, hoa_frames=samples.hoa_frames, pairs=samples.pairs)
+    target, weight = hoa_targets(bins, config.hoa_bins, config.hoa_window, samples.hoa_frames)
+    weight = weight * samples.hoa_allowed.unsqueeze(-1)
     losses = {"hoa": hoa_loss(out["hoa_logits"], target, weight)}
     total = config.hoa_weight * losses["hoa"]
     for name, enc in config.encoders.items():
         prediction, paired = out[name]
-        losses[name] = bootstrap_loss(prediction, paired, pair_weights[name])
+        ok = samples.pair_allowed[name].flatten().to(torch.float32)
+        # The network returns both directions of each pair: (first -> second, second -> first).
+        losses[name] = bootstrap_loss(prediction, paired, torch.cat([ok, ok]))
         total = total + enc.bootstrap_weight * losses[name]
     losses["total"] = total
+    if counts is not None:
+        counts.update(samples.counts())
     return losses

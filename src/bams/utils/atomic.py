@@ -22,10 +22,27 @@ def temporary_sibling(path: str | os.PathLike) -> Path:
 
     The directory is created if needed. The caller writes into the file, then calls
     :func:`publish` (or deletes it).
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is a directory.
+    OSError
+        If its folder cannot be created or written (``PermissionError`` when not allowed).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise IsADirectoryError(f"Expected a file to write, but {str(path)!r} is a directory.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        # One plain message: the temporary name in the original error would confuse.
+        kind = PermissionError if isinstance(err, PermissionError) else OSError
+        raise kind(
+            f"Expected a folder where {str(path)!r} can be written, but {str(path.parent)!r} "
+            f"is not writable ({err.strerror or err})."
+        ) from err
     os.close(fd)
     return Path(tmp)
 
