@@ -164,6 +164,43 @@ def write_sleap_csv(folder, name="poses"):
     return path
 
 
+# ---------------------------------------------------------------------- DeepLabCut as in labs
+OLD_SCORER = "DeepCut_resnet50_Blockcourse1May9shuffle1_1030000"  # DeepLabCut 1.x's scorer names
+
+
+def dlc_frame(n_individuals=2, scorer="movement"):
+    """The walkers as movement's DeepLabCut DataFrame (4 column levels if several animals)."""
+    from movement.io import save_poses
+
+    ds = movement_dataset(n_individuals)
+    frame = save_poses.to_dlc_style_df(ds, split_individuals=n_individuals == 1)
+    frame = next(iter(frame.values())) if isinstance(frame, dict) else frame
+    return frame.rename(columns={frame.columns[0][0]: scorer}, level="scorer")
+
+
+def write_dlc_table(folder, key="tracks", fmt="table", n_individuals=2, name="table"):
+    """A DeepLabCut .h5 table under ``key`` in pandas' ``fmt`` (multi-animal DLC: "tracks")."""
+    path = folder / f"{name}.h5"
+    dlc_frame(n_individuals).to_hdf(path, key=key, format=fmt, mode="w")
+    return path
+
+
+def write_resaved_csv(folder, n_individuals=1, header=0, name="resaved"):
+    """A DeepLabCut CSV read by pandas with ``header`` and saved again with its index.
+
+    ``header=0`` gives the layout of the Sturman et al. files: a leading index column, the
+    level names in the second column and the repeated scorer renamed ``scorer.1``, ...
+    """
+    import io
+
+    import pandas as pd
+
+    text = dlc_frame(n_individuals, scorer=OLD_SCORER).to_csv()
+    path = folder / f"{name}.csv"
+    pd.read_csv(io.StringIO(text), header=header).to_csv(path)
+    return path
+
+
 # (writer, expected individuals, whether the file stores the frame rate)
 FORMATS = {
     "dlc_h5": (write_dlc, ["a", "b"], False),

@@ -10,6 +10,8 @@ pytest.importorskip("sleap_io")
 
 from pose_helpers import (  # noqa: E402
     FPS,
+    KEYPOINTS,
+    LOW,
     column,
     movement_dataset,
     write_dlc,
@@ -30,9 +32,29 @@ def test_result_saves_for_bams_train(tmp_path):
     assert loaded.actions == data.actions
 
 
+DEPRECATED_ALIAS = "ignore:confidence_threshold is deprecated:DeprecationWarning"
+
+
+@pytest.mark.filterwarnings(DEPRECATED_ALIAS)
 def test_confidence_threshold_none_keeps_every_keypoint(tmp_path):
     data = load_poses(write_dlc(tmp_path), frame_rate=FPS, confidence_threshold=None)
     assert np.isfinite(column(data, 0, "body_forward")).all()
+    data = load_poses(tmp_path / "poses.h5", frame_rate=FPS, min_likelihood=None)
+    assert np.isfinite(column(data, 0, "body_forward")).all()
+
+
+def test_min_likelihood(tmp_path):
+    path = write_dlc(tmp_path)
+    kept = load_poses(path, frame_rate=FPS, min_likelihood=0.05)
+    assert np.isfinite(column(kept, 0, "body_forward")).all()
+    default = load_poses(path, frame_rate=FPS)  # 0.5: the points at 0.1 become missing
+    assert np.isnan(column(default, 0, "body_forward")[LOW]).all()
+    with pytest.warns(DeprecationWarning, match="confidence_threshold is deprecated"):
+        alias = load_poses(path, frame_rate=FPS, confidence_threshold=0.05)
+    np.testing.assert_array_equal(alias.sequences[0], kept.sequences[0])
+    both = "Expected min_likelihood or its alias confidence_threshold, but got both"
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match=both):
+        load_poses(path, frame_rate=FPS, min_likelihood=0.2, confidence_threshold=0.3)
 
 
 def test_zero_is_missing(tmp_path):
@@ -57,6 +79,37 @@ def test_origin_and_heading(tmp_path):
         load_poses(path, frame_rate=FPS, heading="nose")
     with pytest.raises(ValueError, match="Expected origin as a list of keypoint names"):
         load_poses(path, frame_rate=FPS, origin="nose")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"heading": ("ear", "nose")},
+            "Expected origin and heading keypoints among the keypoints "
+            "of poses.h5 ['nose', 'body', 'tail_base'], but got unknown ['ear'].",
+        ),
+        ({"origin": ["hip", "nose"]}, "but got unknown ['hip']."),
+        (
+            {"heading": ("nose",)},
+            "Expected heading as (back, front) keypoints among the "
+            "keypoints of poses.h5 ['nose', 'body', 'tail_base'], but got ('nose',).",
+        ),
+        (
+            {"heading": ("nose", "nose")},
+            "Expected two different heading keypoints (back, front) of poses.h5, but got "
+            "('nose', 'nose').",
+        ),
+        (
+            {"origin": []},
+            "Expected origin to name at least one keypoint among the keypoints of poses.h5",
+        ),
+    ],
+)
+def test_bad_keypoint_choice_names_the_file_and_its_keypoints(tmp_path, kwargs, message):
+    with pytest.raises(ValueError) as error:
+        load_poses(write_dlc(tmp_path), frame_rate=FPS, **kwargs)
+    assert message in str(error.value)
 
 
 def test_unknown_keypoint_names_use_generic_heading_with_warning(tmp_path):
@@ -163,9 +216,11 @@ def test_files_must_share_one_frame_rate(tmp_path):
     ("kwargs", "message"),
     [
         ({"confidence_threshold": "high"}, "Expected confidence_threshold to be a number or None"),
+        ({"min_likelihood": "high"}, "Expected min_likelihood to be a number or None"),
         ({"frame_rate": -1.0}, "Expected a positive frame_rate or None, but got -1.0"),
     ],
 )
+@pytest.mark.filterwarnings(DEPRECATED_ALIAS)
 def test_bad_arguments(tmp_path, kwargs, message):
     with pytest.raises(ValueError, match=message):
         load_poses(write_dlc(tmp_path), **kwargs)
@@ -190,3 +245,65 @@ def test_cli_reports_missing_frame_rate(tmp_path):
     result = CliRunner().invoke(app, ["poses", str(write_dlc(tmp_path)), "-o", "x.npz"])
     assert result.exit_code == 2
     assert "Expected a frame_rate" in result.output
+
+
+def test_cli_heading_origin_and_min_likelihood(tmp_path):
+    path = write_dlc(tmp_path)
+    out = tmp_path / "data.npz"
+    options = ["--fps", "10", "--heading", "nose, tail_base", "--origin", "nose"]
+    result = CliRunner().invoke(app, ["poses", str(path), "-o", str(out), *options])
+    assert result.exit_code == 0, result.output
+    expected = load_poses(path, frame_rate=FPS, origin=["nose"], heading=("nose", "tail_base"))
+    np.testing.assert_array_equal(Recordings.load(out).sequences[0], expected.sequences[0])
+
+    result = CliRunner().invoke(
+        app, ["poses", str(path), "-o", str(out), "--fps", "10", "--min-likelihood", "0.05"]
+    )
+    assert result.exit_code == 0, result.output
+    assert np.isfinite(column(Recordings.load(out), 0, "body_forward")).all()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--heading", "ear,nose"],
+            f"among the keypoints of poses.h5 {KEYPOINTS}, but got unknown ['ear'].",
+        ),
+        (["--heading", "nose"], "Expected heading as (back, front) keypoints among"),
+        (["--origin", "nose,hip"], "but got unknown ['hip']."),
+        (
+            ["--min-likelihood", "0.1", "--confidence", "0.2"],
+            "Expected --min-likelihood or --confidence (its old name), but got both.",
+        ),
+    ],
+)
+def test_cli_bad_options_give_one_error(tmp_path, options, message):
+    path = write_dlc(tmp_path)
+    args = ["poses", str(path), "-o", str(tmp_path / "x.npz"), "--fps", "10", *options]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert result.output.count("Error:") == 1
+    assert message in " ".join(result.output.split())  # the terminal may wrap the line
+
+
+def test_cli_confidence_is_a_deprecated_alias(tmp_path):
+    path = write_dlc(tmp_path)
+    out = tmp_path / "data.npz"
+    args = ["poses", str(path), "-o", str(out), "--fps", "10", "--confidence", "0.05"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Note: --confidence is deprecated; use --min-likelihood." in result.output
+    assert np.isfinite(column(Recordings.load(out), 0, "body_forward")).all()
+    assert "--confidence" not in CliRunner().invoke(app, ["poses", "--help"]).output
+
+
+def test_cli_notes_the_files_it_skips(tmp_path):
+    write_dlc(tmp_path)
+    (tmp_path / "video_labels.csv").write_text(",file,from,to\n0,a.csv,1.0,2.0\n")
+    out = tmp_path / "data.npz"
+    result = CliRunner().invoke(app, ["poses", str(tmp_path), "-o", str(out), "--fps", "10"])
+    assert result.exit_code == 0, result.output
+    assert "Note: Skipped files no pose format reads: ['video_labels.csv']" in result.output
+    assert "UserWarning" not in result.output
+    assert Recordings.load(out).ids == ["poses/a", "poses/b"]

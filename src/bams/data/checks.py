@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -34,7 +34,8 @@ def check_sequences(sequences, problems: list[str]) -> list[np.ndarray]:
             problems.append(f"recording {i}: Expected a numeric array, but got dtype {arr.dtype}.")
             out.append(arr)
             continue
-        arr = np.ascontiguousarray(arr, dtype=np.float32)
+        with np.errstate(over="ignore"):  # beyond float32's range: reported as infinities
+            arr = np.ascontiguousarray(arr, dtype=np.float32)
         out.append(arr)
         if arr.ndim != 2:
             problems.append(
@@ -114,10 +115,14 @@ def _check_label_array(name: str, values, problems: list[str]) -> np.ndarray:
 def check_frame_labels(labels, sequences, problems: list[str]) -> dict[str, list[np.ndarray]]:
     """``{name: one (T_i,) array per recording}`` of numbers, booleans or text."""
     out = {}
+    if not isinstance(labels, Mapping):
+        problems.append(f"Expected frame_labels as a mapping, but got {type(labels).__name__}.")
+        return out
     for name, per_recording in labels.items():
         name = str(name)
-        if isinstance(per_recording, np.ndarray) or len(per_recording) != len(sequences):
-            got = len(per_recording) if isinstance(per_recording, Sequence) else "an array"
+        is_list = isinstance(per_recording, Sequence) and not isinstance(per_recording, str)
+        if not is_list or len(per_recording) != len(sequences):
+            got = len(per_recording) if is_list else type(per_recording).__name__
             problems.append(
                 f"frame label {name!r}: Expected a list of {len(sequences)} arrays "
                 f"(one per recording), but got {got}."
@@ -125,6 +130,8 @@ def check_frame_labels(labels, sequences, problems: list[str]) -> dict[str, list
             continue
         arrays = [_check_label_array(name, v, problems) for v in per_recording]
         for i, (arr, seq) in enumerate(zip(arrays, sequences, strict=True)):
+            if seq.ndim == 0:  # a malformed recording, reported by check_sequences
+                continue
             if arr.shape != (len(seq),):
                 problems.append(
                     f"frame label {name!r}, recording {i}: Expected shape ({len(seq)},), "
@@ -137,6 +144,9 @@ def check_frame_labels(labels, sequences, problems: list[str]) -> dict[str, list
 def check_sequence_labels(labels, n: int, problems: list[str]) -> dict[str, np.ndarray]:
     """``{name: (n,) array}`` of numbers, booleans or text."""
     out = {}
+    if not isinstance(labels, Mapping):
+        problems.append(f"Expected sequence_labels as a mapping, but got {type(labels).__name__}.")
+        return out
     for name, values in labels.items():
         arr = _check_label_array(str(name), values, problems)
         if arr.shape != (n,):

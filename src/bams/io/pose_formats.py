@@ -2,11 +2,12 @@
 
 Each format is **one registered reader**: a function decorated with :func:`register_pose_format`
 that names the file validators accepting its files (``movement``'s, or one of bams' own for a
-layout ``movement`` does not read, such as :mod:`bams.io.sleap_csv`). Format detection reuses
-those validators: a file is readable as a format if one of the format's validators accepts it
-(right suffix, and the content the validator checks). Adding a format means adding one reader
-here; nothing else branches on file extensions. :func:`read_keypoints` reads the one individual
-of a file through the same readers, for loaders of single-animal data sets.
+layout ``movement`` does not read, such as :mod:`bams.io.sleap_csv` and the DeepLabCut tables
+of :mod:`bams.io.dlc_tables`). Format detection reuses those validators: a file is readable as
+a format if one of the format's validators accepts it (right suffix, and the content the
+validator checks). Adding a format means adding one reader here; nothing else branches on file
+extensions. :func:`read_keypoints` reads the one individual of a file through the same readers,
+for loaders of single-animal data sets.
 
 ``movement`` and ``sleap-io`` are optional (``pip install "bams[pose]"``) and imported only when a
 file of a format they read is read.
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from bams.io.dlc_tables import ValidDeepLabCutTable, ValidSleapAnalysisH5, read_dlc_table
 from bams.io.sleap_csv import ValidSleapAnalysisCSV, read_sleap_analysis_csv
 
 INSTALL_HINT = 'Reading pose files needs movement and sleap-io: pip install "bams[pose]".'
@@ -211,13 +213,26 @@ def detect_format(path: Path) -> PoseFormat:
 
 
 # ---------------------------------------------------------------------- the formats
-@register_pose_format("DeepLabCut", validators=["ValidDeepLabCutH5", "ValidDeepLabCutCSV"])
+@register_pose_format(
+    "DeepLabCut", validators=["ValidDeepLabCutH5", "ValidDeepLabCutCSV", ValidDeepLabCutTable]
+)
 def read_deeplabcut(path: Path) -> PoseTracks:
-    """DeepLabCut ``.h5`` or ``.csv``, single- or multi-animal; stores no frame rate."""
-    return from_movement(path, "DeepLabCut")
+    """DeepLabCut ``.h5`` or ``.csv``, single- or multi-animal; stores no frame rate.
+
+    movement reads the files its validators accept. The layouts they reject (a table under
+    another HDF5 key, a CSV re-saved by pandas: :mod:`bams.io.dlc_tables`) are read by bams into
+    the DataFrame that movement converts, so both give the same tracks.
+    """
+    validator, _ = POSE_FORMATS["DeepLabCut"].accepting_validator(path)
+    if validator is not ValidDeepLabCutTable:
+        return from_movement(path, "DeepLabCut")
+    load_poses = import_movement("movement.io.load_poses")
+    return _tracks(load_poses.from_dlc_style_df(read_dlc_table(path)))
 
 
-@register_pose_format("SLEAP", validators=["ValidSleapLabels", "ValidSleapAnalysis"])
+# ValidSleapAnalysisH5: movement's validator, which would also take a DeepLabCut table stored
+# under the HDF5 key "tracks" for a SLEAP analysis file.
+@register_pose_format("SLEAP", validators=["ValidSleapLabels", ValidSleapAnalysisH5])
 def read_sleap(path: Path) -> PoseTracks:
     """SLEAP labels ``.slp`` (first video; its frame rate if recorded) or analysis ``.h5``."""
     tracks = from_movement(path, "SLEAP")
@@ -312,7 +327,11 @@ def read_keypoints(
 def from_movement(path: Path, source_software: str) -> PoseTracks:
     """Read ``path`` with ``movement.io.load_dataset`` into :class:`PoseTracks`."""
     movement_io = import_movement("movement.io")
-    ds = movement_io.load_dataset(path, source_software=source_software)
+    return _tracks(movement_io.load_dataset(path, source_software=source_software))
+
+
+def _tracks(ds: Any) -> PoseTracks:
+    """:class:`PoseTracks` of a ``movement`` poses dataset."""
     position = ds["position"].transpose("time", "individuals", "keypoints", "space")
     confidence = ds["confidence"].transpose("time", "individuals", "keypoints")
     fps = ds.attrs.get("fps")

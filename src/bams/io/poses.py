@@ -1,19 +1,20 @@
 """Pose files (DeepLabCut, SLEAP, LightningPose, Anipose, NWB) into :class:`~bams.data.Recordings`.
 
 Files are read by the readers registered in :mod:`bams.io.pose_formats` (through ``movement``,
-and bams' own reader of SLEAP's analysis CSV export); every individual of every file becomes one
+bams' own reader of SLEAP's analysis CSV export, and :mod:`bams.io.dlc_tables` for DeepLabCut
+tables in the layouts ``movement`` rejects); every individual of every file becomes one
 recording of egocentric features (:func:`bams.features.egocentric_features`). All checks across
 files happen once, in :func:`load_poses`, and every problem found is reported at once.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,10 +30,9 @@ from bams.io.pose_formats import (
     get_format,
     import_movement,
 )
+from bams.io.pose_keypoints import check_keypoint_choice, default_heading
 
-# Default heading keypoints, matched by name ignoring case and separators, in order of preference.
-FRONT_NAMES = ("nose", "snout", "head")
-BACK_NAMES = ("tailbase", "baseoftail", "tailroot", "tail")
+_UNSET: Any = object()  # tells the deprecated alias left out from the alias passed as None
 
 
 def load_poses(
@@ -40,11 +40,12 @@ def load_poses(
     *,
     source_software: str | None = None,
     frame_rate: float | None = None,
-    confidence_threshold: float | None = 0.5,
+    min_likelihood: float | None = 0.5,
     origin: Sequence[str] | None = None,
     heading: tuple[str, str] | None = None,
     zero_is_missing: bool = True,
     pattern: str | None = None,
+    confidence_threshold: float | None = _UNSET,
 ) -> Recordings:
     """Read pose files into recordings of egocentric features, one per individual.
 
@@ -54,32 +55,31 @@ def load_poses(
         One pose file, or a folder: every pose file in it (sorted by name; files whose suffix no
         format uses are ignored, files no format accepts are skipped with a warning).
     source_software
-        ``"DeepLabCut"`` (``.h5``, ``.csv``), ``"SLEAP"`` (``.slp``, analysis ``.h5``),
-        ``"LightningPose"`` (``.csv``), ``"Anipose"`` (``.csv``), ``"NWB"`` (``.nwb``,
-        ``ndx-pose``) or ``"SLEAP CSV"`` (analysis ``.csv``, one track); case-insensitive.
-        Default: detected per file by the formats' own validators (DeepLabCut and LightningPose
-        CSV files share one layout and are read alike).
+        ``"DeepLabCut"`` (``.h5``, ``.csv``; also the layouts of :mod:`bams.io.dlc_tables`),
+        ``"SLEAP"`` (``.slp``, analysis ``.h5``), ``"LightningPose"`` (``.csv``), ``"Anipose"``
+        (``.csv``), ``"NWB"`` (``.nwb``, ``ndx-pose``) or ``"SLEAP CSV"`` (analysis ``.csv``,
+        one track); case-insensitive. Default: detected per file by the formats' own validators
+        (DeepLabCut and LightningPose CSV files share one layout and are read alike).
     frame_rate
-        Frames per second, for files that store none (all but NWB, and SLEAP ``.slp`` files
-        that record their video's rate). A file's own frame rate is used when it has one; all
-        files must share one frame rate.
-    confidence_threshold
-        Keypoints with a confidence below this become missing (NaN). Keypoints without a score
-        (NaN confidence, e.g. SLEAP user labels) are kept. None keeps every keypoint.
+        Frames per second of files that store none (all but NWB and some SLEAP ``.slp``); a
+        file's own rate is used when it has one, and all files must share one.
+    min_likelihood
+        Points whose likelihood (confidence score) is below this become missing (NaN); points
+        without one (no likelihood column, SLEAP user labels) are kept. None keeps every point.
     origin
-        Keypoints whose mean is the body centre. Default: all keypoints.
+        Keypoints whose mean is the body centre (default: all; leave out tracked arena points).
     heading
         ``(back, front)`` keypoints; the body axis points from ``back`` to ``front``. Default:
-        found by name, the first keypoint named like ``tail_base``, ``base_of_tail``,
-        ``tail_root`` or ``tail`` (back) and ``nose``, ``snout`` or ``head`` (front),
-        ignoring case, ``_``, ``-`` and spaces. If the names do not say, the generic default of
-        :func:`~bams.features.egocentric_features` is used (from the last keypoint to the
-        first, as in nose-first skeletons) with a warning: pass ``heading`` then.
+        the first keypoints named like ``tail_base``, ``base_of_tail``, ``tail_root`` or
+        ``tail`` and ``nose``, ``snout`` or ``head`` (ignoring case, ``_``, ``-``, spaces),
+        else from the last keypoint to the first with a warning: pass ``heading`` then.
     zero_is_missing
         Treat keypoints at exactly ``(0, 0)`` (``(0, 0, 0)`` in 3-D) as missing.
     pattern
         Glob pattern selecting files of a folder, e.g. ``"*.h5"`` or ``"**/*.slp"``.
         DeepLabCut may save the same predictions as ``.h5`` and ``.csv``: read one of them.
+    confidence_threshold
+        Deprecated alias of ``min_likelihood``.
 
     Returns
     -------
@@ -89,10 +89,9 @@ def load_poses(
         cos/sin; ``{keypoint}_forward``, ``{keypoint}_left`` per keypoint; speed, forward and
         lateral velocity, turning rate), whose four movement features are the actions. Group
         id: the file's stem (its name if two files share a stem); recording id
-        ``"{group}/{individual}"``. 3-D poses (Anipose) are rotated about the vertical ``z``
-        axis only: x-y give the features above and each keypoint's ``z`` is added unchanged
-        as ``{keypoint}_height`` (so this assumes ``z`` is vertical, as after Anipose's axis
-        alignment).
+        ``"{group}/{individual}"``. 3-D poses (Anipose) are rotated about the ``z`` axis only
+        (assumed vertical, as after Anipose's axis alignment): x-y give the features above,
+        and each keypoint's ``z`` is added as ``{keypoint}_height``.
 
     Raises
     ------
@@ -111,9 +110,11 @@ def load_poses(
     >>> data.ids[:2]  # doctest: +SKIP
     ['mouse1DLC_resnet50/individual_0', 'mouse2DLC_resnet50/individual_0']
     """
-    fmt = _check_arguments(source_software, confidence_threshold, frame_rate)
+    fmt, cutoff = _check_arguments(
+        source_software, min_likelihood, confidence_threshold, frame_rate
+    )
     poses = _read_poses(Path(path), fmt, pattern, frame_rate, origin, heading)
-    return _recordings(poses, confidence_threshold, zero_is_missing, origin, heading)
+    return _recordings(poses, cutoff, zero_is_missing, origin, heading)
 
 
 @dataclass
@@ -126,17 +127,27 @@ class _Poses:
     keypoints: list[str]
 
 
-def _check_arguments(source_software, confidence_threshold, frame_rate) -> PoseFormat | None:
-    """The format named (None: detect per file), once the numbers and movement are checked."""
+def _check_arguments(
+    source_software, min_likelihood, confidence_threshold, frame_rate
+) -> tuple[PoseFormat | None, float | None]:
+    """The format named (None: detect per file) and the likelihood threshold, once checked."""
     fmt = None if source_software is None else get_format(source_software)
     problems = []
-    if confidence_threshold is not None and not (
-        isinstance(confidence_threshold, Real) and np.isfinite(confidence_threshold)
-    ):
-        problems.append(
-            f"Expected confidence_threshold to be a number or None, but got "
-            f"{confidence_threshold!r}."
+    name, threshold = "min_likelihood", min_likelihood
+    if confidence_threshold is not _UNSET:
+        warnings.warn(
+            "confidence_threshold is deprecated; pass min_likelihood.",
+            DeprecationWarning,
+            stacklevel=3,  # the caller of load_poses (-> _check_arguments)
         )
+        if min_likelihood != 0.5:  # its default: the two were given
+            problems.append(
+                "Expected min_likelihood or its alias confidence_threshold, but got both "
+                f"({min_likelihood!r} and {confidence_threshold!r})."
+            )
+        name, threshold = "confidence_threshold", confidence_threshold
+    if threshold is not None and not (isinstance(threshold, Real) and np.isfinite(threshold)):
+        problems.append(f"Expected {name} to be a number or None, but got {threshold!r}.")
     if frame_rate is not None and not (
         isinstance(frame_rate, Real) and np.isfinite(frame_rate) and frame_rate > 0
     ):
@@ -144,7 +155,7 @@ def _check_arguments(source_software, confidence_threshold, frame_rate) -> PoseF
     if problems:
         raise ValueError(" ".join(problems))
     import_movement("movement")  # a clear ImportError before any file is touched
-    return fmt
+    return fmt, threshold
 
 
 def _read_poses(path, fmt, pattern, frame_rate, origin, heading) -> _Poses:
@@ -155,7 +166,7 @@ def _read_poses(path, fmt, pattern, frame_rate, origin, heading) -> _Poses:
     rate = _common_frame_rate(loaded, frame_rate, problems)
     keypoints = _common_keypoints(loaded, problems)
     if keypoints:
-        _check_keypoint_choice(keypoints, origin, heading, problems)
+        check_keypoint_choice(keypoints, origin, heading, loaded[0][0].name, problems)
     if problems:
         raise ValueError("Could not load poses:\n- " + "\n- ".join(problems))
     return _Poses(path, loaded, rate, keypoints)
@@ -193,7 +204,12 @@ def _read_files(
             loaded.append((file, tracks))
     if skipped and path.is_dir():
         # stacklevel 4: the caller of load_poses (-> _read_poses -> _read_files)
-        warnings.warn(f"Skipped files no pose format reads: {skipped}.", UserWarning, stacklevel=4)
+        warnings.warn(
+            f"Skipped files no pose format reads: {skipped}; pattern (--pattern) chooses "
+            "the files of a folder.",
+            UserWarning,
+            stacklevel=4,
+        )
     if not loaded and not problems:
         problems.append(
             f"Expected pose files in {str(path)!r}, but none of {len(files)} files "
@@ -275,37 +291,6 @@ def _common_keypoints(loaded: list[tuple[Path, PoseTracks]], problems: list[str]
     return list(keypoints)
 
 
-def _check_keypoint_choice(keypoints, origin, heading, problems: list[str]) -> None:
-    if isinstance(origin, str):
-        problems.append(f"Expected origin as a list of keypoint names, but got {origin!r}.")
-        origin = [origin]
-    if heading is not None and (isinstance(heading, str) or len(heading) != 2):
-        problems.append(f"Expected heading as (back, front) keypoints, but got {heading!r}.")
-        return
-    chosen = list(origin or []) + list(heading or [])
-    unknown = sorted(set(chosen) - set(keypoints))
-    if unknown:
-        problems.append(
-            f"Expected origin and heading keypoints among {keypoints}, but got unknown {unknown}."
-        )
-
-
-def _default_heading(keypoints: list[str]) -> tuple[str, str]:
-    """``(back, front)`` found by name, else the generic last -> first keypoint (warned)."""
-    normalized = {re.sub(r"[\s_\-]", "", k.lower()): k for k in keypoints}
-    back = next((normalized[n] for n in BACK_NAMES if n in normalized), None)
-    front = next((normalized[n] for n in FRONT_NAMES if n in normalized), None)
-    if back is None or front is None or back == front:
-        back, front = keypoints[-1], keypoints[0]
-        warnings.warn(
-            f"No keypoints named like a tail base and a nose among {keypoints}; the heading "
-            f"points from {back!r} to {front!r} (last to first). Pass heading=(back, front).",
-            UserWarning,
-            stacklevel=4,  # the caller of load_poses (-> _recordings -> _default_heading)
-        )
-    return back, front
-
-
 def _group_ids(files: list[Path], root: Path) -> list[str]:
     """Each file's stem, or its path relative to the folder where two files share a stem."""
     stems = [f.stem for f in files]
@@ -319,19 +304,19 @@ def _group_ids(files: list[Path], root: Path) -> list[str]:
 
 def _recordings(
     poses: _Poses,
-    confidence_threshold: float | None,
+    min_likelihood: float | None,
     zero_is_missing: bool,
     origin: Sequence[str] | None,
     heading: tuple[str, str] | None,
 ) -> Recordings:
     """One recording of features per individual observed, in file order (see load_poses)."""
     keypoints, rate = poses.keypoints, poses.frame_rate
-    heading = heading or _default_heading(keypoints)
+    heading = heading or default_heading(keypoints)
     sequences, ids, groups, names, actions = [], [], [], [], []
     files = [f for f, _ in poses.loaded]
     for (file, tracks), group in zip(poses.loaded, _group_ids(files, poses.path), strict=True):
         order = [tracks.keypoints.index(k) for k in keypoints]
-        position = _mask(tracks, confidence_threshold, zero_is_missing)[:, :, order]
+        position = _mask(tracks, min_likelihood, zero_is_missing)[:, :, order]
         for i, individual in enumerate(tracks.individuals):
             if np.isnan(position[:, i]).all():
                 warnings.warn(
@@ -352,7 +337,7 @@ def _recordings(
 
 
 def _mask(tracks: PoseTracks, threshold: float | None, zero_is_missing: bool) -> np.ndarray:
-    """``(T, I, K, D)`` positions with low-confidence and lost keypoints set to NaN."""
+    """``(T, I, K, D)`` positions with low-likelihood and lost keypoints set to NaN."""
     position = tracks.position.copy()
     missing = np.isnan(position).any(axis=-1)
     if zero_is_missing:
