@@ -96,8 +96,12 @@ def test_bad_chunking_is_rejected(network_and_data):
 def test_resolve_inference_choices():
     assert resolve_inference("cpu", "32") == (torch.device("cpu"), False)
     assert resolve_inference("cpu", "bf16") == (torch.device("cpu"), True)
-    with pytest.raises(ValueError, match="Expected precision"):
+    assert resolve_inference("cpu", "32-true") == (torch.device("cpu"), False)  # one vocabulary
+    with pytest.raises(ValueError, match="Expected an inference precision among"):
         resolve_inference("cpu", "fp8")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="Expected a GPU for inference device 'cuda'"):
+            resolve_inference("cuda", "32")
 
 
 def test_save_and_load_embeddings_round_trip(tmp_path, rng):

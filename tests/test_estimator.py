@@ -250,3 +250,16 @@ def test_model_and_checkpoint_get_the_permissions_the_umask_gives(
         assert (tmp_path / "run" / name).stat().st_mode & 0o777 == 0o644, name
     leftovers = [p.name for p in (tmp_path / "run").rglob(".*.tmp")]
     assert leftovers == []
+
+
+def test_recordings_without_usable_frames_are_refused_and_short_ones_warned_about(
+    tiny_params, rng, tmp_path
+):
+    one_frame = [rng.normal(size=(1, 3)).astype("float32") for _ in range(2)]
+    model = BAMS(**{**tiny_params, "output_dir": tmp_path / "run"})
+    with pytest.raises(ValueError, match="Expected recordings with usable frames after the warm"):
+        model.fit(one_frame)
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+    short = [rng.normal(size=(15, 3)).astype("float32") for _ in range(3)]  # field: 21
+    with pytest.warns(UserWarning, match=r"3 of 3 recordings are shorter than the long_term"):
+        BAMS(**tiny_params).fit(short)

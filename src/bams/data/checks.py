@@ -122,7 +122,14 @@ def check_frame_labels(labels, sequences, problems: list[str]) -> dict[str, list
         name = str(name)
         is_list = isinstance(per_recording, Sequence) and not isinstance(per_recording, str)
         if not is_list or len(per_recording) != len(sequences):
-            got = len(per_recording) if is_list else type(per_recording).__name__
+            if is_list:
+                got = len(per_recording)
+            else:
+                got = (
+                    "an array"
+                    if isinstance(per_recording, np.ndarray)
+                    else "a " + type(per_recording).__name__
+                )
             problems.append(
                 f"frame label {name!r}: Expected a list of {len(sequences)} arrays "
                 f"(one per recording), but got {got}."
