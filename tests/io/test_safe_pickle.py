@@ -144,7 +144,7 @@ def test_truncated_plain_array(tmp_path, rng):
     np.save(path, rng.normal(size=(50, 3)))
     data = path.read_bytes()
     path.write_bytes(data[:-40])
-    with pytest.raises(ValueError, match="Expected a complete .npy file in .*, but reading"):
+    with pytest.raises(ValueError, match="Expected a complete .npy file in .*, but got 1160 bytes"):
         load_pickled_npy(path)
 
 
