@@ -135,14 +135,7 @@ def train_network(
     n_epochs = math.ceil(run.total_steps / len(loader))
     start_epoch = run.resume(resume_from) if resume_from is not None else 0
     show = progress and fabric.is_global_zero
-    with Progress(
-        TextColumn(f"[bold]epoch {{task.fields[epoch]}}/{n_epochs}"),
-        BarColumn(bar_width=16),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[losses]}"),
-        disable=not show,
-    ) as bar:
+    with _progress_bar(n_epochs, show) as bar:
         if show:
             run.announce = bar.console.print
             bar.console.print(
@@ -163,6 +156,17 @@ def train_network(
         logger.finalize("success")
     weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
     return weights, dict(run.history)
+
+
+def _progress_bar(n_epochs: int, show: bool) -> Progress:
+    return Progress(
+        TextColumn(f"[bold]epoch {{task.fields[epoch]}}/{n_epochs}"),
+        BarColumn(bar_width=16),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[losses]}"),
+        disable=not show,
+    )
 
 
 def _optimizer(network: BAMSNetwork, train: TrainConfig) -> torch.optim.Optimizer:
