@@ -52,14 +52,15 @@ def embed_run(
     data_path: str | Path | None = None,
     **overrides,
 ) -> Path:
-    """Embed recordings with the model of a run; write ``output`` (.npz).
+    """Embed recordings with the model of a run; write ``output`` (.npz, .csv, .parquet, .h5).
 
     Parameters
     ----------
     run
         A run directory (its ``model.pt``), or a model or checkpoint file.
     output
-        The embeddings file; never one of the inputs.
+        The embeddings file, in the format of its extension
+        (:func:`bams.io.exports.write_embeddings`); never one of the inputs.
     data_path
         The recordings (default: the file the run was trained on).
     **overrides
@@ -83,8 +84,11 @@ def embed_run(
                 "--data FILE."
             )
         check_outputs_apart({"-o": output}, {"run's data": data_path})
+    from bams.io.exports import embeddings_format, write_embeddings  # pandas: tables only
+
+    embeddings_format(output)  # an unknown extension is refused before any work
     data = Recordings.load(data_path)
-    return save_embeddings(output, model.transform(data), data.ids)
+    return write_embeddings(output, model.transform(data), data.ids, data.frame_rate)
 
 
 @dataclass

@@ -102,7 +102,9 @@ def embed(
     run: Annotated[
         Path, typer.Argument(help="A run directory (its model.pt), or a model or checkpoint file.")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Embeddings file (.npz).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Embeddings file: .npz, .csv, .parquet or .h5.")
+    ],
     data: Annotated[
         Path | None, typer.Option(help="Recordings file (.npz). (default: the run's data)")
     ] = None,

@@ -67,10 +67,7 @@ class GroupView:
                     )
             else:
                 same = all(
-                    all(
-                        np.array_equal(task.values[m[0]], task.values[j], equal_nan=True)
-                        for j in m[1:]
-                    )
+                    all(_same_labels(task.values[m[0]], task.values[j]) for j in m[1:])
                     for m in members
                 )
                 if same:
@@ -88,3 +85,14 @@ class GroupView:
                 np.concatenate([stack.mean(axis=0), stack.max(axis=0) - stack.min(axis=0)], axis=1)
             )
         return out
+
+
+def _same_labels(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two ``(T,)`` frame labels are equal; NaN equals NaN (unlabelled floats).
+
+    Text (``""`` = unlabelled), integers and booleans are compared as they are (``equal_nan``
+    would call ``np.isnan``, which text does not support).
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    floats = a.dtype.kind in "fc" and b.dtype.kind in "fc"
+    return bool(np.array_equal(a, b, equal_nan=floats))

@@ -215,6 +215,9 @@ def _task_scores(features, lengths, task, split, groups, max_train, max_test) ->
 
 
 def _labelled(value) -> bool:
+    """Whether one label is set: not NaN (floats), not empty (text)."""
+    if isinstance(value, str | np.str_):
+        return value != ""
     return not (isinstance(value, float | np.floating) and np.isnan(value))
 
 

@@ -27,8 +27,8 @@ class Task:
     kind
         ``"classification"`` or ``"regression"``.
     values
-        Frame level: one ``(T_i,)`` array per recording (NaN = unlabeled for floats).
-        Sequence level: a ``(n_recordings,)`` array.
+        Frame level: one ``(T_i,)`` array per recording (unlabeled: NaN for floats, ``""``
+        for text). Sequence level: a ``(n_recordings,)`` array (the same).
     """
 
     name: str

@@ -1,0 +1,20 @@
+"""Behavior discovery without labels: motifs ("syllables") in a latent of BAMS.
+
+Needs the ``discovery`` extra (``pip install 'bams[discovery]'``: hmmlearn, pandas).
+"""
+
+from bams.discovery.motifs import COVARIANCE_TYPE, Motifs, find_motifs
+from bams.discovery.save import save_motifs
+from bams.discovery.smoothing import smooth_labels, sticky_transitions
+from bams.discovery.summaries import motif_features, run_lengths
+
+__all__ = [
+    "COVARIANCE_TYPE",
+    "Motifs",
+    "find_motifs",
+    "motif_features",
+    "run_lengths",
+    "save_motifs",
+    "smooth_labels",
+    "sticky_transitions",
+]

@@ -1,0 +1,159 @@
+"""Write motifs to a folder: CSV tables and PNG figures (Agg canvas, no pyplot state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+
+from bams.data import Recordings
+from bams.discovery.motifs import Motifs
+from bams.report.figures import render_png
+from bams.utils.atomic import atomic_write
+
+__all__ = [
+    "MAX_ETHOGRAM_RECORDINGS",
+    "ethogram_figure",
+    "save_motifs",
+    "transitions_figure",
+    "usage_figure",
+]
+
+MAX_ETHOGRAM_RECORDINGS = 20
+
+
+def save_motifs(motifs: Motifs, data: Recordings, directory: str | Path) -> Path:
+    """Write the motifs of ``data`` as tables and figures into ``directory``.
+
+    Files: ``labels.csv`` (recording, frame, time_s, motif), ``usage.csv`` (level, unit, one
+    column per motif: the fraction of frames, per recording and, when the recordings have
+    groups, per group), ``durations.csv`` (one row per bout), ``transitions.csv`` (the
+    ``K x K`` bout-to-bout probabilities, rows ``from``, columns ``to``), ``features.csv``
+    (the five most distinctive input features per motif), and ``usage.png``,
+    ``transitions.png``, ``ethogram.png`` (the first 20 recordings). Every file is written
+    atomically.
+
+    Parameters
+    ----------
+    motifs
+        Motifs found in ``data`` by :func:`bams.discovery.find_motifs`.
+    data
+        The recordings (their features for ``features.csv``).
+    directory
+        The output folder; created if needed.
+
+    Returns
+    -------
+    Path
+        ``directory``.
+    """
+    directory = Path(directory)
+    tables = {
+        "labels.csv": motifs.to_frame(),
+        "usage.csv": _usage_table(motifs),
+        "durations.csv": motifs.bouts(),
+        "transitions.csv": _transitions_table(motifs),
+        "features.csv": motifs.features(data),
+    }
+    for name, table in tables.items():
+        atomic_write(directory / name, table.to_csv(index=False))
+    render_png(usage_figure(motifs), directory / "usage.png")
+    render_png(transitions_figure(motifs), directory / "transitions.png")
+    render_png(ethogram_figure(motifs), directory / "ethogram.png")
+    return directory
+
+
+def _usage_table(motifs: Motifs):
+    import pandas
+
+    levels = ["recording"] + (["group"] if motifs.groups is not None else [])
+    parts = []
+    for level in levels:
+        usage = motifs.usage(level)
+        usage.columns = [f"motif_{k}" for k in usage.columns]
+        usage.insert(0, "unit", usage.index.astype(str))
+        usage.insert(0, "level", level)
+        parts.append(usage.reset_index(drop=True))
+    return pandas.concat(parts, ignore_index=True)
+
+
+def _transitions_table(motifs: Motifs):
+    import pandas
+
+    names = [f"motif_{k}" for k in range(motifs.n_motifs)]
+    table = pandas.DataFrame(motifs.transitions(), columns=names)
+    table.insert(0, "from", names)
+    return table
+
+
+def _motif_colors(k: int) -> ListedColormap:
+    from matplotlib import colormaps
+
+    base = colormaps["tab20" if k > 10 else "tab10"]
+    return ListedColormap([base(i % base.N) for i in range(k)])
+
+
+def usage_figure(motifs: Motifs) -> Figure:
+    """Bars of the fraction of all frames in each motif, one dot per recording."""
+    k = motifs.n_motifs
+    counts = np.bincount(np.concatenate(motifs.labels), minlength=k)
+    per_recording = motifs.usage("recording").to_numpy()
+    fig = Figure(figsize=(1.0 + 0.45 * k, 3.0), layout="constrained")
+    ax = fig.subplots()
+    colors = _motif_colors(k)
+    ax.bar(np.arange(k), counts / counts.sum(), color=[colors(i) for i in range(k)])
+    for i in range(k):
+        jitter = np.linspace(-0.2, 0.2, len(per_recording)) if len(per_recording) > 1 else [0]
+        ax.scatter(i + np.asarray(jitter), per_recording[:, i], s=6, color="0.2", zorder=3)
+    ax.set_xticks(np.arange(k))
+    ax.set_xlabel("motif")
+    ax.set_ylabel("fraction of frames")
+    ax.set_title("Motif usage")
+    return fig
+
+
+def transitions_figure(motifs: Motifs) -> Figure:
+    """The bout-to-bout transition matrix as a heatmap (rows: from, columns: to)."""
+    k = motifs.n_motifs
+    matrix = motifs.transitions()
+    size = 1.8 + 0.35 * k
+    fig = Figure(figsize=(size + 0.8, size), layout="constrained")
+    ax = fig.subplots()
+    image = ax.imshow(matrix, cmap="viridis", vmin=0.0, vmax=max(float(matrix.max()), 1e-9))
+    ax.set_xticks(np.arange(k))
+    ax.set_yticks(np.arange(k))
+    ax.set_xlabel("to motif")
+    ax.set_ylabel("from motif")
+    ax.set_title("Transitions between bouts")
+    fig.colorbar(image, ax=ax, label="probability")
+    return fig
+
+
+def ethogram_figure(motifs: Motifs, max_recordings: int = MAX_ETHOGRAM_RECORDINGS) -> Figure:
+    """One row per recording (the first ``max_recordings``), the motif of each frame as color."""
+    k = motifs.n_motifs
+    shown = motifs.labels[:max_recordings]
+    width = max(len(x) for x in shown)
+    grid = np.full((len(shown), width), np.nan)
+    for row, labels in enumerate(shown):
+        grid[row, : len(labels)] = labels
+    fig = Figure(figsize=(8.0, 1.0 + 0.3 * len(shown)), layout="constrained")
+    ax = fig.subplots()
+    cmap = _motif_colors(k).with_extremes(bad="white")
+    norm = BoundaryNorm(np.arange(-0.5, k), cmap.N)
+    image = ax.imshow(
+        np.ma.masked_invalid(grid),
+        aspect="auto",
+        interpolation="nearest",
+        cmap=cmap,
+        norm=norm,
+        extent=(0.0, width / motifs.frame_rate, len(shown) - 0.5, -0.5),
+    )
+    ax.set_yticks(np.arange(len(shown)))
+    ax.set_yticklabels(motifs.ids[:max_recordings], fontsize=7)
+    ax.set_xlabel("time (s)")
+    ax.set_title("Ethogram")
+    fig.colorbar(image, ax=ax, ticks=np.arange(k), label="motif")
+    return fig
