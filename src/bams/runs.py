@@ -20,7 +20,14 @@ from bams.estimator import BAMS
 from bams.layout import EMBEDDINGS_FILE, MODEL_FILE
 from bams.utils.paths import check_outputs_apart
 
-__all__ = ["LoadedRun", "embed_run", "load_run", "save_run_embeddings", "train_run"]
+__all__ = [
+    "LoadedRun",
+    "embed_run",
+    "load_run",
+    "run_data_file",
+    "save_run_embeddings",
+    "train_run",
+]
 
 
 def train_run(
@@ -77,12 +84,7 @@ def embed_run(
     check_outputs_apart({"-o": output}, {"--data": data_path, "model": model_path})
     model = BAMS.load(model_path, **overrides)
     if data_path is None:
-        data_path = model.get_config().data
-        if not data_path:
-            raise ValueError(
-                f"Expected the data file of {str(run)!r} in its config, but got none; pass "
-                "--data FILE."
-            )
+        data_path = run_data_file(model, run)
         check_outputs_apart({"-o": output}, {"run's data": data_path})
     from bams.io.exports import embeddings_format, write_embeddings  # pandas: tables only
 
@@ -128,16 +130,27 @@ def load_run(run_dir: str | Path, data: Recordings | None = None) -> LoadedRun:
     run_dir = Path(run_dir)
     model = BAMS.load(run_dir / MODEL_FILE)
     if data is None:
-        source = model.get_config().data
-        if not source:
-            raise ValueError(
-                f"Expected the data file of the run {str(run_dir)!r} in its config, but got "
-                "none; pass the recordings (--data FILE)."
-            )
-        data = Recordings.load(source)
+        data = Recordings.load(run_data_file(model, run_dir))
     saved = _saved_embeddings(run_dir, data)
     embeddings = saved if saved is not None else model.transform(data)
     return LoadedRun(run_dir, model, data, embeddings)
+
+
+def run_data_file(model: BAMS, run: str | Path) -> str:
+    """The recordings file a run was trained on, from its model's config.
+
+    Raises
+    ------
+    ValueError
+        If the run does not know it (trained on arrays in memory).
+    """
+    source = model.get_config().data
+    if not source:
+        raise ValueError(
+            f"Expected the data file of the run {str(run)!r} in its config, but got none; pass "
+            "the recordings (--data FILE)."
+        )
+    return source
 
 
 def save_run_embeddings(run_dir: str | Path, embeddings: Sequence[Embedding], data: Recordings):
