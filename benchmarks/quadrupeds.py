@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--ablations", action="store_true", help="train the BAMS ablations")
     parser.add_argument("--docs", type=Path, default=DOCS, help="where tables and figures go")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    parser.add_argument("--overwrite", action="store_true", help="replace a finished run")
     args = parser.parse_args()
 
     tasks = [*SEQUENCE_TASKS, *FRAME_TASKS]
@@ -52,7 +53,11 @@ def main() -> None:
     )
     start = time.perf_counter()
     result = run_quadrupeds(
-        args.output, run, data_path=args.output / "quadrupeds.npz", resume=args.resume
+        args.output,
+        run,
+        data_path=args.output / "quadrupeds.npz",
+        resume=args.resume,
+        overwrite=args.overwrite,
     )
     summary, times = result.summary, dict(result.seconds)
     times["total"] = time.perf_counter() - start

@@ -57,7 +57,7 @@ def train_ablations(
             ablation = BAMS.load(path)
         else:
             params.update(output_dir=None if path is None else path.parent, logger="none")
-            ablation = BAMS(**params).fit(data)
+            ablation = BAMS(**params).fit(data, overwrite=True)  # an unfinished one is redone
         latents = ablation.transform(data)
         out[name] = [np.concatenate(list(e.values()), axis=1) for e in latents]
     return out

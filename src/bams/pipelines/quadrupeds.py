@@ -140,6 +140,7 @@ def run_quadrupeds(
     *,
     data_path: str | Path | None = None,
     resume: bool = False,
+    overwrite: bool = False,
     console=None,
 ) -> StudyResult:
     """Simulate (or load) the data, train BAMS, embed, evaluate and write the report.
@@ -157,6 +158,8 @@ def run_quadrupeds(
         The dataset's cache file (default: ``output_dir / "quadrupeds.npz"``).
     resume
         Continue the training run of ``output_dir`` from its last checkpoint.
+    overwrite
+        Replace the run ``output_dir`` holds.
     console
         Where to print (default: standard output).
 
@@ -165,4 +168,5 @@ def run_quadrupeds(
     StudyResult
         See :func:`bams.pipelines.study.run_study`.
     """
-    return run_study(quadruped_study(run, data_path), output_dir, resume=resume, console=console)
+    study = quadruped_study(run, data_path)
+    return run_study(study, output_dir, resume=resume, overwrite=overwrite, console=console)
