@@ -3,6 +3,7 @@
 Needs the ``discovery`` extra (``pip install 'bams[discovery]'``: hmmlearn, pandas).
 """
 
+from bams.discovery.compare import Comparison, compare_groups
 from bams.discovery.motifs import COVARIANCE_TYPE, Motifs, find_motifs
 from bams.discovery.save import save_motifs
 from bams.discovery.smoothing import smooth_labels, sticky_transitions
@@ -10,7 +11,9 @@ from bams.discovery.summaries import motif_features, run_lengths
 
 __all__ = [
     "COVARIANCE_TYPE",
+    "Comparison",
     "Motifs",
+    "compare_groups",
     "find_motifs",
     "motif_features",
     "run_lengths",
