@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bams.config import RunConfig
+from bams.config import RunConfig, check_config
 from bams.data import Recordings
 from bams.embedding import Embedding, embeddings_metadata, load_embeddings, save_embeddings
 from bams.estimator import BAMS
@@ -44,6 +44,7 @@ def train_run(
     ValueError
         If ``config.data`` or ``config.output_dir`` is not set, or training cannot start.
     """
+    check_config(config)  # settings changed after loading (e.g. command-line flags): fail first
     if not config.data:
         raise ValueError("Expected a data file (--data or 'data:' in the config), but got none.")
     data = Recordings.load(config.data)

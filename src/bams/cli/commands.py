@@ -79,18 +79,9 @@ def train(
     for key, value in flags.items():
         if value is not None:
             setattr(run_config.train, key, value)
-    or_exit(_checked, run_config)
     or_exit(train_run, run_config, resume, overwrite=overwrite)
     if rank_zero_only.rank == 0:  # under DDP every process runs this command
         typer.echo(f"Model saved to {Path(run_config.output_dir) / 'model.pt'}")
-
-
-def _checked(config):
-    """The command-line flags go through the same checks as the file's settings."""
-    from bams.config import check_config
-
-    check_config(config)
-    return config
 
 
 def _devices(value: str | None) -> int | str | None:

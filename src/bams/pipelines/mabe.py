@@ -24,6 +24,7 @@ from bams.io.mabe_files import MabeFiles, find_mabe_files
 from bams.io.mabe_keypoints import SPECIES, load_mabe_keypoints
 from bams.pipelines.study import Study, StudyContext, run_study
 from bams.training.run_dir import check_run_dir
+from bams.utils.paths import check_outputs_apart
 
 __all__ = ["PRESETS", "MabeRun", "mabe_config", "mabe_study", "run_mabe"]
 
@@ -130,15 +131,14 @@ def run_mabe(
     files = find_mabe_files(data_dir, species)
     out = Path(output_dir)
     result = MabeRun(out, out / "features.npz", out / "bams", out / "submission.npy")
-    inputs = {p.resolve() for p in (files.train, files.test, files.labels, files.split) if p}
-    if {
-        result.features.resolve(),
-        result.submission.resolve(),
-        (out / "scores.csv").resolve(),
-    } & inputs:
-        raise ValueError(
-            f"Expected outputs apart from the input files, but '{out}' would overwrite one."
-        )
+    check_outputs_apart(
+        {
+            "features": result.features,
+            "submission": result.submission,
+            "scores": out / "scores.csv",
+        },
+        {"train": files.train, "test": files.test, "labels": files.labels, "split": files.split},
+    )
     config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
     check_run_dir(result.run_dir, resume=False, overwrite=overwrite)
     study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}

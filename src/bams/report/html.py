@@ -17,6 +17,7 @@ from bams.data import Recordings
 from bams.evaluation.tasks import CLASSIFICATION, Task
 from bams.layout import MODEL_FILE
 from bams.report.tables import readout_tables, table_html
+from bams.utils.timing import format_duration
 
 __all__ = ["PageContext", "render_page"]
 
@@ -63,19 +64,14 @@ def _method_kind(method: str, highlighted: Sequence[str]) -> str:
 # ---------------------------------------------------------------------- page
 def render_page(context: PageContext, figures: dict[str, tuple[str, bytes]]) -> str:
     """The whole HTML page: sections for data, readouts, embeddings, training and config."""
-    model, data, rows, methods, highlighted = (
-        context.model,
-        context.data,
-        context.rows,
-        context.methods,
-        context.highlighted,
-    )
-    config, meta = model.get_config(), context.meta
+    model, data, meta = context.model, context.data, context.meta
+    methods, highlighted = context.methods, context.highlighted
+    config = model.get_config()
     kinds = {m: _method_kind(m, highlighted) for m in methods if m not in highlighted}
     tables = "".join(
         f"<h3>{escape(t.title)}</h3><p class='caption'>{escape(t.caption)}</p>"
         + table_html(t, highlighted, meta.get("methods"), kinds)
-        for t in readout_tables(rows, methods)
+        for t in readout_tables(context.rows, methods)
     )
     fields = "; ".join(
         f"{escape(n)}: {rf} frames ({rf / data.frame_rate:.3g} s)"
@@ -148,7 +144,8 @@ def _data_html(data: Recordings, tasks: Sequence[Task]) -> str:
         ),
         (
             "duration",
-            f"{_duration(data.total_frames / data.frame_rate)} at {data.frame_rate:g} frames/s",
+            f"{format_duration(data.total_frames / data.frame_rate)} at "
+            f"{data.frame_rate:g} frames/s",
         ),
         ("features", f"{data.n_features}: {escape(features)}"),
         ("actions", f"{len(data.actions)}: {escape(', '.join(data.actions))}"),
@@ -233,13 +230,6 @@ _Dumper.add_representer(list, _flow_lists)
 
 def _yaml(values: dict) -> str:
     return yaml.dump(values, Dumper=_Dumper, sort_keys=False)
-
-
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
 
 
 _CSS = """

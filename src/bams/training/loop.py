@@ -23,6 +23,7 @@ from bams.models import BAMSNetwork
 from bams.training.checkpoint import library_versions, save_checkpoint
 from bams.training.objective import bams_losses
 from bams.training.windows import PreparedRecordings, WindowDataset
+from bams.utils.timing import format_duration
 
 ESTIMATE_AFTER_STEPS = 3
 """Steps timed (after the first) before the remaining training time is estimated."""
@@ -196,7 +197,7 @@ class _Run:
     extra_state: dict[str, Any]
     step: int = 0
     announce: Callable[[str], object] | None = None
-    clock: dict[int, float] = field(default_factory=dict)
+    first_step: tuple[int, float] | None = None  # (step, time) of the first step timed
     history: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sums: dict[str, torch.Tensor] = field(default_factory=dict)
     n_batches: int = 0
@@ -257,18 +258,20 @@ class _Run:
         """After a few steps, say how long the rest will take (the first step is warm-up)."""
         if self.announce is None:
             return
-        self.clock[self.step] = time.perf_counter()
-        first = min(self.clock)
-        if self.step - first == ESTIMATE_AFTER_STEPS:
-            per_step = (self.clock[self.step] - self.clock[first]) / ESTIMATE_AFTER_STEPS
-            left = self.total_steps - self.step
-            if left == 0:
-                return
+        if self.first_step is None:
+            self.first_step = (self.step, time.perf_counter())
+            return
+        first, started = self.first_step
+        if self.step - first < ESTIMATE_AFTER_STEPS:
+            return
+        per_step = (time.perf_counter() - started) / ESTIMATE_AFTER_STEPS
+        left = self.total_steps - self.step
+        if left > 0:
             self.announce(
-                f"About {_duration(per_step * left)} for the {left:,} remaining steps "
+                f"About {format_duration(per_step * left)} for the {left:,} remaining steps "
                 f"({per_step:.2f} s per step over steps {first + 1}-{self.step})."
             )
-            self.announce = None
+        self.announce = None
 
     def end_epoch(self, epoch: int, last: bool) -> None:
         """Record the epoch's mean losses (over every process); checkpoint when due."""
@@ -294,14 +297,6 @@ class _Run:
             **self.extra_state,
         }
         save_checkpoint(self.fabric, self.checkpoints / LAST_CHECKPOINT, state)
-
-
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
 
 
 def _format_losses(values: dict[str, float]) -> str:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["Stopwatch"]
+__all__ = ["Stopwatch", "format_duration"]
 
 
 class Stopwatch:
@@ -43,3 +43,17 @@ class Stopwatch:
         """One line: each stage's seconds, then the total."""
         parts = [f"{name} {seconds:.0f} s" for name, seconds in self.seconds.items()]
         return ", ".join([*parts, f"total {self.total:.0f} s"]) + "."
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as ``"1 h 02 min 05 s"`` or ``"7 min 16 s"`` (rounded to the second).
+
+    Examples
+    --------
+    >>> format_duration(80), format_duration(3725.4)
+    ('1 min 20 s', '1 h 02 min 05 s')
+    """
+    seconds = round(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
