@@ -5,6 +5,7 @@ trained model, the embeddings of the run's recordings, the evaluation and the re
 
     RUN/config.yaml  RUN/model.pt  RUN/checkpoints/last.ckpt  RUN/logs/
     RUN/embeddings.npz  RUN/evaluation/  RUN/report/index.html
+    RUN/motifs/ (bams motifs; its movies/)  RUN/comparison/COLUMN/ (bams compare --by COLUMN)
 """
 
 from __future__ import annotations
@@ -16,3 +17,6 @@ LAST_CHECKPOINT = "last.ckpt"
 EMBEDDINGS_FILE = "embeddings.npz"
 EVALUATION_DIR = "evaluation"
 REPORT_DIR = "report"
+MOTIFS_DIR = "motifs"
+MOVIES_DIR = "movies"
+COMPARISON_DIR = "comparison"

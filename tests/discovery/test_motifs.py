@@ -7,7 +7,7 @@ from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
 from bams.data import Recordings
-from bams.discovery import find_motifs, run_lengths, save_motifs
+from bams.discovery import find_motifs, load_motifs, run_lengths, save_motifs
 
 pytest.importorskip("hmmlearn")
 
@@ -139,7 +139,7 @@ def test_save_motifs_writes_every_file(found, tmp_path):
     out = save_motifs(motifs, data, tmp_path / "motifs")
     names = {p.name for p in out.iterdir()}
     expected = {"labels.csv", "usage.csv", "durations.csv", "transitions.csv", "features.csv"}
-    assert names == expected | {"usage.png", "transitions.png", "ethogram.png"}
+    assert names == expected | {"motifs.json", "usage.png", "transitions.png", "ethogram.png"}
     for name in ("usage.png", "transitions.png", "ethogram.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     labels = pd.read_csv(out / "labels.csv")
@@ -148,6 +148,21 @@ def test_save_motifs_writes_every_file(found, tmp_path):
     assert set(usage["level"]) == {"recording", "group"}
     np.testing.assert_allclose(usage.filter(like="motif_").sum(axis=1), 1.0)
     assert pd.read_csv(out / "transitions.csv").shape == (3, 4)
+
+
+def test_saved_motifs_read_back_only_with_their_recordings(found, tmp_path):
+    motifs, data, _ = found
+    out = save_motifs(motifs, data, tmp_path / "motifs")
+    back = load_motifs(out, data)
+    assert back.n_motifs == motifs.n_motifs and back.ids == motifs.ids
+    assert back.criterion == pytest.approx(motifs.criterion)
+    for a, b in zip(back.labels, motifs.labels, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="found in other recordings"):
+        load_motifs(out, data.subset([0, 1]))
+    (out / "motifs.json").unlink()
+    with pytest.raises(FileNotFoundError, match="run `bams motifs RUN_DIR` first"):
+        load_motifs(out)
 
 
 def test_cli_writes_labels_of_a_tiny_run(tmp_path, small_data, tiny_params):

@@ -1,4 +1,5 @@
 import base64
+import json
 import re
 import shutil
 from html import escape
@@ -14,13 +15,14 @@ from bams.report import write_run_report
 from bams.training.checkpoint import load_checkpoint
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FIGURES = ["readout_bars_recording", "pca", "timeline", "loss", "receptive_fields"]
+FIGURES = ["readout_bars_recording", "data_quality", "pca", "recording_map", "timeline", "loss"]
+FIGURES += ["receptive_fields"]
 
 
 @pytest.fixture(scope="module")
 def report(evaluated_run):
     """The report of the tiny run, its data read from the file named in the run's config."""
-    index = write_run_report(evaluated_run.run)
+    index = write_run_report(evaluated_run.run, umap=False)
     return index, index.read_text(encoding="utf-8")
 
 
@@ -81,8 +83,8 @@ def test_bams_rows_come_first_in_the_tables(report):
     assert methods[3] == "raw features"
 
 
-def test_missing_evaluation_tells_to_run_evaluate(tmp_path):
-    with pytest.raises(FileNotFoundError, match="run `bams evaluate .*` first"):
+def test_a_directory_without_a_model_is_one_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="model.pt"):
         write_run_report(tmp_path)
 
 
@@ -93,9 +95,13 @@ def test_unknown_data_file_asks_for_data_and_output_is_honored(evaluated_run, tm
     state = load_checkpoint(run / "model.pt")
     state["config"]["data"] = None
     torch.save(state, run / "model.pt")
+    index = write_run_report(run, output=tmp_path / "from_evaluation", umap=False)
+    assert "data.npz" in index.read_text()  # the evaluation names its recordings' file
+    meta = run / "evaluation" / "evaluation.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "data": {}}))
     with pytest.raises(ValueError, match="Expected the data file of the run"):
         write_run_report(run)
-    index = write_run_report(run, evaluated_run.data, output=tmp_path / "elsewhere")
+    index = write_run_report(run, evaluated_run.data, output=tmp_path / "elsewhere", umap=False)
     assert index == tmp_path / "elsewhere" / "index.html"
     assert (tmp_path / "elsewhere" / "pca.png").is_file()
     assert not (run / "report").exists()
@@ -105,9 +111,10 @@ def test_report_command(evaluated_run, tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
-    assert "bams evaluate" in result.output
+    assert "model.pt" in result.output and len(result.output.strip().splitlines()) == 1
     data_file = evaluated_run.root / "data.npz"
-    result = runner.invoke(app, ["report", str(evaluated_run.run), "--data", str(data_file)])
+    args = ["report", str(evaluated_run.run), "--data", str(data_file), "--no-umap"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert str(evaluated_run.run / "report" / "index.html") in result.output
 
@@ -120,7 +127,7 @@ def test_report_of_data_with_groups_has_group_tables(evaluated_run, tmp_path):
     lines = summary.read_text().splitlines()
     grouped = [line.replace(",recording", ",group") for line in lines[1:]]
     summary.write_text("\n".join([*lines, *grouped]) + "\n")
-    page = write_run_report(run, evaluated_run.data).read_text()
+    page = write_run_report(run, evaluated_run.data, umap=False).read_text()
     assert "(split by group)" in page and "(split by recording)" in page
     assert (run / "report" / "readout_bars_group.png").is_file()
     assert page.count("<table class='readout'>") == 4

@@ -193,18 +193,33 @@ def demo(
 def report(
     run_dir: RunArgument,
     data: Annotated[
-        Path | None, typer.Option(help="Recordings file (.npz). (default: the run's data)")
+        Path | None,
+        typer.Option(help="Recordings file (.npz). (default: the evaluation's, else the run's)"),
     ] = None,
     output_dir: Annotated[
         Path | None, typer.Option(help="Where the report goes. (default: RUN_DIR/report)")
     ] = None,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(help="CSV with a `recording` column (the ids) and columns to color by."),
+    ] = None,
+    umap: Annotated[
+        bool | None,
+        typer.Option("--umap/--no-umap", help="UMAP views. (default: if umap-learn is installed)"),
+    ] = None,
 ) -> None:
-    """Write the run's visual report: one self-contained HTML page and its figures."""
+    """Write the run's visual report (labelled or not): one self-contained HTML page and figures.
+
+    Shows the data and their quality, the embeddings, the map of recordings and the training,
+    plus the evaluation, motifs and comparisons of the same recordings when they exist.
+    """
     from bams.data import Recordings
     from bams.report import write_run_report
 
     recordings = or_exit(Recordings.load, data) if data is not None else None
-    index = or_exit(write_run_report, run_dir, recordings, output=output_dir)
+    index = or_exit(
+        write_run_report, run_dir, recordings, output=output_dir, metadata=metadata, umap=umap
+    )
     typer.echo(f"Report written to {index}")
 
 

@@ -31,6 +31,12 @@ def motifs(
         typer.Option(help="Folder for the tables and figures. (default: RUN_DIR/motifs)"),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the frame sample and the mixtures.")] = 0,
+    movies: Annotated[
+        bool,
+        typer.Option(
+            "--movies/--no-movies", help="GIFs of example snippets per motif (pose data)."
+        ),
+    ] = True,
 ) -> None:
     """Find behavior motifs in the short-term latent; write labels, usage, bouts and figures."""
     from bams.data import Recordings
@@ -42,7 +48,9 @@ def motifs(
     found = or_exit(
         find_motifs, run.embeddings, run.data, n_motifs=n_motifs, smooth=smooth, seed=seed
     )
-    target = or_exit(save_motifs, found, run.data, output_dir or Path(run_dir) / "motifs")
+    target = or_exit(
+        save_motifs, found, run.data, output_dir or Path(run_dir) / "motifs", movies=movies
+    )
     durations = found.bouts()["duration_s"]
     how = "given" if n_motifs is not None else f"BIC {found.criterion[found.n_motifs]:.1f}"
     typer.echo(

@@ -11,6 +11,7 @@ All checks happen once, in the constructor, and every problem found is reported 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -143,6 +144,18 @@ class Recordings:
     def total_frames(self) -> int:
         """Total number of frames over all recordings."""
         return int(self.lengths.sum())
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the recording ids, their lengths and the feature names.
+
+        Results saved beside a run (evaluation, motifs, comparisons) carry it, so a report
+        shows them only with the recordings they were computed on.
+        """
+        text = "\n".join(
+            [*self.ids, ",".join(map(str, self.lengths.tolist())), *self.feature_names]
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def action_indices(self) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,30 +11,39 @@ from matplotlib.figure import Figure
 
 from bams.data import Recordings
 from bams.discovery.motifs import Motifs
+from bams.discovery.movies import keypoint_names, motif_movies
+from bams.layout import MOVIES_DIR
 from bams.report.figures import render_png
 from bams.utils.atomic import atomic_write
 
 __all__ = [
     "MAX_ETHOGRAM_RECORDINGS",
+    "MOTIFS_META",
     "ethogram_figure",
+    "load_motifs",
     "save_motifs",
     "transitions_figure",
     "usage_figure",
 ]
 
 MAX_ETHOGRAM_RECORDINGS = 20
+MOTIFS_META = "motifs.json"
 
 
-def save_motifs(motifs: Motifs, data: Recordings, directory: str | Path) -> Path:
+def save_motifs(
+    motifs: Motifs, data: Recordings, directory: str | Path, *, movies: bool = True
+) -> Path:
     """Write the motifs of ``data`` as tables and figures into ``directory``.
 
     Files: ``labels.csv`` (recording, frame, time_s, motif), ``usage.csv`` (level, unit, one
     column per motif: the fraction of frames, per recording and, when the recordings have
     groups, per group), ``durations.csv`` (one row per bout), ``transitions.csv`` (the
     ``K x K`` bout-to-bout probabilities, rows ``from``, columns ``to``), ``features.csv``
-    (the five most distinctive input features per motif), and ``usage.png``,
-    ``transitions.png``, ``ethogram.png`` (the first 20 recordings). Every file is written
-    atomically.
+    (the five most distinctive input features per motif), ``motifs.json`` (K, the criterion,
+    the settings and :attr:`Recordings.fingerprint`, for :func:`load_motifs`) and
+    ``usage.png``, ``transitions.png``, ``ethogram.png`` (the first 20 recordings); for pose
+    data, ``movies/motif_K.gif``, example snippets of each motif drawn from the keypoints
+    (:func:`bams.discovery.movies.motif_movies`). Every file is written atomically.
 
     Parameters
     ----------
@@ -43,6 +53,8 @@ def save_motifs(motifs: Motifs, data: Recordings, directory: str | Path) -> Path
         The recordings (their features for ``features.csv``).
     directory
         The output folder; created if needed.
+    movies
+        Draw the example movies when ``data`` has pose keypoints.
 
     Returns
     -------
@@ -62,7 +74,73 @@ def save_motifs(motifs: Motifs, data: Recordings, directory: str | Path) -> Path
     render_png(usage_figure(motifs), directory / "usage.png")
     render_png(transitions_figure(motifs), directory / "transitions.png")
     render_png(ethogram_figure(motifs), directory / "ethogram.png")
+    if movies and keypoint_names(data):
+        motif_movies(motifs, data, directory / MOVIES_DIR)
+    meta = {
+        "n_motifs": motifs.n_motifs,
+        "criterion": {str(k): v for k, v in motifs.criterion.items()},
+        "latent": motifs.latent,
+        "smoothed": motifs.smoothed,
+        "frame_rate": motifs.frame_rate,
+        "ids": list(motifs.ids),
+        "groups": None if motifs.groups is None else list(motifs.groups),
+        "fingerprint": data.fingerprint,
+    }
+    atomic_write(directory / MOTIFS_META, json.dumps(meta, indent=2))
     return directory
+
+
+def load_motifs(directory: str | Path, data: Recordings | None = None) -> Motifs:
+    """Read the motifs :func:`save_motifs` wrote to ``directory``.
+
+    Parameters
+    ----------
+    directory
+        A folder with ``labels.csv`` and ``motifs.json``.
+    data
+        If given, the recordings the motifs must belong to (same ids, lengths, features).
+
+    Returns
+    -------
+    Motifs
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file is missing.
+    ValueError
+        If the files disagree with each other or the motifs belong to other recordings.
+    """
+    import pandas
+
+    directory = Path(directory)
+    for name in ("labels.csv", MOTIFS_META):
+        if not (directory / name).is_file():
+            raise FileNotFoundError(
+                f"Expected motifs at {str(directory / name)!r}, but the file does not exist; "
+                "run `bams motifs RUN_DIR` first."
+            )
+    meta = json.loads((directory / MOTIFS_META).read_text())
+    if data is not None and meta.get("fingerprint") != data.fingerprint:
+        raise ValueError(
+            f"Expected motifs of the recordings {data.source or 'given'}, but the motifs in "
+            f"{directory} were found in other recordings; run `bams motifs` on them again."
+        )
+    table = pandas.read_csv(directory / "labels.csv", dtype={"recording": str})
+    by_id = {key: part["motif"].to_numpy(np.int64) for key, part in table.groupby("recording")}
+    missing = [i for i in meta["ids"] if i not in by_id]
+    if missing:
+        raise ValueError(f"Expected labels of every recording, but got none for {missing[:5]}.")
+    return Motifs(
+        labels=[by_id[i] for i in meta["ids"]],
+        n_motifs=int(meta["n_motifs"]),
+        criterion={int(k): float(v) for k, v in meta["criterion"].items()},
+        ids=list(meta["ids"]),
+        frame_rate=float(meta["frame_rate"]),
+        groups=meta["groups"],
+        latent=meta["latent"],
+        smoothed=bool(meta["smoothed"]),
+    )
 
 
 def _usage_table(motifs: Motifs):

@@ -91,6 +91,9 @@ class Evaluation:
         What was evaluated.
     seconds
         How long it took.
+    data
+        The recordings evaluated: ``{"source": file or "", "fingerprint":
+        Recordings.fingerprint}`` (a report shows the readouts only with these recordings).
     """
 
     summary: list[dict]
@@ -100,6 +103,7 @@ class Evaluation:
     n_recordings: int = 0
     n_groups: int | None = None
     seconds: float | None = None
+    data: dict = field(default_factory=dict)
 
     @property
     def meta(self) -> dict:
@@ -110,6 +114,7 @@ class Evaluation:
             "n_recordings": self.n_recordings,
             "n_groups": self.n_groups,
             "seconds": self.seconds,
+            "data": self.data,
         }
 
     def save(self, directory: str | Path) -> Path:
@@ -208,6 +213,7 @@ def evaluate(
         n_recordings=len(data),
         n_groups=None if data.groups is None else len(set(data.groups)),
         seconds=time.perf_counter() - start,
+        data={"source": data.source or "", "fingerprint": data.fingerprint},
     )
     console.print(
         f"Evaluated {len(reps)} methods on {len(tasks)} tasks x {len(config.seeds)} splits "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -16,6 +16,9 @@ from bams.config import to_dict
 from bams.data import Recordings
 from bams.evaluation.tasks import CLASSIFICATION, Task
 from bams.layout import MODEL_FILE
+from bams.report.quality import DataQuality
+from bams.report.sections import comparison_html, motifs_html, quality_html, summary_html
+from bams.report.style import missing_mask
 from bams.report.tables import readout_tables, table_html
 from bams.utils.timing import format_duration
 
@@ -38,6 +41,14 @@ class PageContext:
         Methods in display order, and the BAMS ones among them.
     run_dir
         The run directory, if the report belongs to one.
+    quality
+        Missing data (:func:`bams.report.quality.data_quality`).
+    shares
+        ``{latent: share of its variance between recordings}``.
+    motifs, comparisons, movies
+        Motifs (or None), saved group comparisons and ``{motif: GIF path}``.
+    notes
+        Results left out and why.
     """
 
     name: str
@@ -49,6 +60,12 @@ class PageContext:
     methods: list[str]
     highlighted: list[str]
     run_dir: Path | None = None
+    quality: DataQuality | None = None
+    shares: dict = field(default_factory=dict)
+    motifs: object = None
+    comparisons: list = field(default_factory=list)
+    movies: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
 
 def _method_kind(method: str, highlighted: Sequence[str]) -> str:
@@ -63,38 +80,44 @@ def _method_kind(method: str, highlighted: Sequence[str]) -> str:
 
 # ---------------------------------------------------------------------- page
 def render_page(context: PageContext, figures: dict[str, tuple[str, bytes]]) -> str:
-    """The whole HTML page: sections for data, readouts, embeddings, training and config."""
-    model, data, meta = context.model, context.data, context.meta
-    methods, highlighted = context.methods, context.highlighted
+    """The whole HTML page: summary, data, readouts (if any), embeddings, discoveries, training."""
+    model, data = context.model, context.data
     config = model.get_config()
-    kinds = {m: _method_kind(m, highlighted) for m in methods if m not in highlighted}
-    tables = "".join(
-        f"<h3>{escape(t.title)}</h3><p class='caption'>{escape(t.caption)}</p>"
-        + table_html(t, highlighted, meta.get("methods"), kinds)
-        for t in readout_tables(context.rows, methods)
-    )
     fields = "; ".join(
         f"{escape(n)}: {rf} frames ({rf / data.frame_rate:.3g} s)"
         for n, rf in model.receptive_fields_.items()
     )
+
+    def figure(key: str) -> str:
+        return _figure(figures, key) if key in figures else ""
+
     sections = [
+        ("summary", "Summary", summary_html(context)),
         ("data", "Data", _data_html(data, context.tasks)),
-        (
-            "readouts",
-            "Linear readouts",
-            f"{_evaluation_html(meta)}{tables}<h3>Scores per task</h3>"
-            + "".join(_figure(figures, k) for k in figures if k.startswith("readout_bars")),
-        ),
-        ("embeddings", "Embeddings", _figure(figures, "pca")),
-        ("timeline", "One recording over time", _figure(figures, "timeline")),
-        ("training", "Training", _training_html(model.history_) + _figure(figures, "loss")),
-        (
-            "receptive-fields",
-            "Receptive fields",
-            f"<p>{fields}.</p>" + _figure(figures, "receptive_fields"),
-        ),
-        ("config", "Configuration", f"<pre>{escape(_yaml(to_dict(config)))}</pre>"),
+        ("quality", "Data quality", quality_html(context.quality) + figure("data_quality")),
     ]
+    if context.rows:
+        sections.append(("readouts", "Linear readouts", _readouts_html(context, figures)))
+    sections += [
+        ("embeddings", "Embeddings", figure("pca") + figure("umap")),
+        ("recordings", "Map of recordings", figure("recording_map")),
+        ("timeline", "One recording over time", figure("timeline")),
+    ]
+    if context.motifs is not None:
+        sections.append(
+            ("motifs", "Motifs", motifs_html(context.motifs, data, figure, context.movies))
+        )
+    for i, saved in enumerate(context.comparisons):
+        sections.append(
+            (f"compare-{i}", f"Groups by {saved.by}",
+             comparison_html(saved, figure(f"comparison_{i}")))
+        )  # fmt: skip
+    sections += [
+        ("training", "Training", _training_html(model.history_) + figure("loss")),
+        ("receptive-fields", "Receptive fields",
+         f"<p>{fields}.</p>" + figure("receptive_fields")),
+        ("config", "Configuration", f"<pre>{escape(_yaml(to_dict(config)))}</pre>"),
+    ]  # fmt: skip
     nav = " · ".join(f"<a href='#{key}'>{escape(title)}</a>" for key, title, _ in sections)
     body = "".join(
         f"<section id='{key}'><h2>{escape(title)}</h2>{content}</section>"
@@ -107,6 +130,18 @@ def render_page(context: PageContext, figures: dict[str, tuple[str, bytes]]) -> 
         f"<header><h1>BAMS report: {name}</h1><p class='meta'>{_provenance(context)}</p>"
         f"<nav>{nav}</nav></header>{body}</body></html>\n"
     )
+
+
+def _readouts_html(context: PageContext, figures: dict[str, tuple[str, bytes]]) -> str:
+    methods, highlighted, meta = context.methods, context.highlighted, context.meta
+    kinds = {m: _method_kind(m, highlighted) for m in methods if m not in highlighted}
+    tables = "".join(
+        f"<h3>{escape(t.title)}</h3><p class='caption'>{escape(t.caption)}</p>"
+        + table_html(t, highlighted, meta.get("methods"), kinds)
+        for t in readout_tables(context.rows, methods)
+    )
+    bars = "".join(_figure(figures, k) for k in figures if k.startswith("readout_bars"))
+    return f"{_evaluation_html(meta)}{tables}<h3>Scores per task</h3>{bars}"
 
 
 def _provenance(context: PageContext) -> str:
@@ -167,7 +202,7 @@ def _data_html(data: Recordings, tasks: Sequence[Task]) -> str:
 
 def _label_summary(task: Task) -> str:
     values = np.asarray(task.values) if task.level == "sequence" else np.concatenate(task.values)
-    missing = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+    missing = missing_mask(values)  # NaN, or "" for text labels
     known = values[~missing]
     unit = "frames" if task.level == "frame" else "recordings"
     labelled = (
@@ -259,6 +294,9 @@ margin-left:4px;font-weight:400}.dims{font-size:12px;color:#888;font-weight:400}
 .caption{color:#555;margin:0 0 4px;font-size:13px;max-width:1000px}
 figure{margin:14px 0 20px}figure img{max-width:100%;height:auto;display:block}
 figcaption{color:#555;font-size:13px;margin-top:4px}.file{color:#999}
+ul.summary{padding-left:20px;max-width:1050px}ul.summary li{margin:4px 0}
+.movies{display:flex;flex-wrap:wrap;gap:12px}figure.movie{margin:4px 0}
+figure.movie img{max-width:480px}
 pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:10px 14px;font-size:13px;
 overflow-x:auto;column-width:26em;column-gap:2em}code{font-size:13px}
 """
