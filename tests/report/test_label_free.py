@@ -159,3 +159,15 @@ def test_umap_figure_when_installed(pose_run, tmp_path):
     index = write_run_report(root / "run", output=tmp_path / "r", umap=True)
     assert (tmp_path / "r" / "umap.png").is_file()
     assert "UMAP of each latent" in index.read_text()
+
+
+def test_umap_without_umap_learn_names_the_extra(pose_run, tmp_path, monkeypatch):
+    import bams.report.write as write
+
+    root, _, _ = pose_run
+    monkeypatch.setattr(write, "umap_available", lambda: False)
+    result = CliRunner().invoke(app, ["report", str(root / "run"), "--umap",
+                                      "--output-dir", str(tmp_path / "r")])  # fmt: skip
+    assert result.exit_code == 2
+    assert "pip install 'bams[umap]'" in result.output
+    assert not (tmp_path / "r").exists()  # checked before anything is written

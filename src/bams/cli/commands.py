@@ -204,9 +204,11 @@ def report(
         typer.Option(help="CSV with a `recording` column (the ids) and columns to color by."),
     ] = None,
     umap: Annotated[
-        bool | None,
-        typer.Option("--umap/--no-umap", help="UMAP views. (default: if umap-learn is installed)"),
-    ] = None,
+        bool,
+        typer.Option(
+            "--umap/--no-umap", help="Also UMAP views (needs umap-learn; about a minute more)."
+        ),
+    ] = False,
 ) -> None:
     """Write the run's visual report (labelled or not): one self-contained HTML page and figures.
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from bams.data import Recordings
 from bams.discovery import summaries
@@ -157,12 +158,15 @@ def find_motifs(
     frames = _latent_frames(embeddings, data, latent)
     z = _standardize(np.concatenate(frames))
     candidates = [n_motifs] if n_motifs is not None else list(range(2, max_k + 1))
-    mixture, criterion = _fit_mixture(_sample(z, max_fit_frames, seed), candidates, seed)
-    per_recording = np.split(z, np.cumsum([len(f) for f in frames])[:-1])
-    if smooth:
-        labels = smooth_labels(per_recording, mixture, COVARIANCE_TYPE)
-    else:
-        labels = [mixture.predict(x) for x in per_recording]
+    # The covariances are D x D with D of tens: threaded BLAS only adds overhead, and on a
+    # busy 2-core machine it made the BIC sweep 60 times slower (163 s against 2.6 s).
+    with threadpool_limits(limits=1, user_api="blas"):
+        mixture, criterion = _fit_mixture(_sample(z, max_fit_frames, seed), candidates, seed)
+        per_recording = np.split(z, np.cumsum([len(f) for f in frames])[:-1])
+        if smooth:
+            labels = smooth_labels(per_recording, mixture, COVARIANCE_TYPE)
+        else:
+            labels = [mixture.predict(x) for x in per_recording]
     return Motifs(
         labels=_order_by_usage(labels, mixture.n_components),
         n_motifs=int(mixture.n_components),

@@ -93,7 +93,7 @@ def write_run_report(
     *,
     output: str | Path | None = None,
     metadata: str | Path | None = None,
-    umap: bool | None = None,
+    umap: bool = False,
 ) -> Path:
     """Write the visual report of a trained run directory, labelled or not.
 
@@ -109,7 +109,7 @@ def write_run_report(
     metadata
         A CSV table with a ``recording`` column (the ids) and columns to color by.
     umap
-        Also draw UMAP views (default: when ``umap-learn`` is installed).
+        Also draw UMAP views (the ``umap`` extra; about a minute more).
 
     Returns
     -------

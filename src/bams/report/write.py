@@ -64,7 +64,7 @@ def write_report(
     metadata: Mapping[str, np.ndarray] | None = None,
     movies: Mapping[int, Path] | None = None,
     notes: Sequence[str] = (),
-    umap: bool | None = None,
+    umap: bool = False,
 ) -> Path:
     """Write the visual report of a trained model, with or without labels.
 
@@ -99,7 +99,8 @@ def write_report(
         Results left out and why (e.g. an evaluation made on other recordings), shown in the
         summary.
     umap
-        Also draw UMAP views (default: when ``umap-learn`` is installed).
+        Also draw UMAP views (needs ``umap-learn``; its first call in a process compiles for
+        about a minute).
 
     Returns
     -------
@@ -112,6 +113,11 @@ def write_report(
     >>> write_report(model, data, None, "report")  # doctest: +SKIP
     PosixPath('report/index.html')
     """
+    if umap and not umap_available():
+        raise ImportError(
+            "Expected umap-learn for the UMAP views, but it is not installed; install it with "
+            "`pip install 'bams[umap]'`, or leave out --umap."
+        )
     out = Path(output)
     rows = evaluation.summary if evaluation is not None else []
     latents = list(model.receptive_fields_)
@@ -144,8 +150,7 @@ def write_report(
     shown, chosen = _embedded(model, data, embeddings)
     paint = colorings(data.subset(chosen), tasks_from(data.subset(chosen), kinds), _subset(
         metadata, chosen))  # fmt: skip
-    use_umap = umap_available() if umap is None else umap
-    _embedding_figures(add, shown, chosen, data, tasks, paint, motifs, use_umap)
+    _embedding_figures(add, shown, chosen, data, tasks, paint, motifs, umap)
     _discovery_figures(add, shown, chosen, data, paint, motifs, comparisons)
     _training_figures(add, model, data, {n: colors[f"BAMS {n}"] for n in latents})
     run_dir = Path(run_dir) if run_dir is not None else None
@@ -181,7 +186,7 @@ def _embedded(model, data: Recordings, embeddings) -> tuple[list, list[int]]:
     return [embeddings[i] for i in chosen], chosen
 
 
-def _embedding_figures(add, shown, chosen, data, tasks, paint, motifs, use_umap) -> None:
+def _embedding_figures(add, shown, chosen, data, tasks, paint, motifs, umap) -> None:
     """PCA (and UMAP) of each latent over sampled frames; one recording over time."""
     timeline_index = _timeline_recording(data)
     recording, frame = sample_frames([len(next(iter(e.values()))) for e in shown], PCA_FRAMES)
