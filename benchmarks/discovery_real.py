@@ -112,10 +112,10 @@ def mice_section(args: argparse.Namespace, cluster: dict, train_model) -> dict:
     raters, scored = rater_labels(args.mice, videos, [len(s) for s in data.sequences])
     print(f"mice: {data}; raters {sorted(raters)}")
     rows = rater_rows(raters, scored)
-    for seed in args.seeds:
+    for seed in args.mice_seeds:
         model, seconds = train_model(data, mouse_params(args.quick), seed)
         print(f"seed {seed}: trained in {seconds:.0f} s", flush=True)
-        baselines = ("raw", "pca") if seed == args.seeds[0] else ()
+        baselines = ("raw", "pca") if seed == args.mice_seeds[0] else ()
         reps = build_representations(model, data, baselines=baselines, peers=())
         names = {"BAMS short_term": "BAMS short-term", "raw features": "raw features",
                  "PCA of raw features": "PCA"}  # fmt: skip
@@ -198,6 +198,8 @@ def kpms_rows(args: argparse.Namespace, videos: list[str], raters: dict, scored:
     """keypoint-MoSeq's syllables scored like the motifs, or one row saying why not."""
     python = Path(getattr(args, "kpms_python", KPMS_PYTHON))
     meta = {"method": "keypoint-MoSeq", "seed": 0, "K_rule": "kpms"}
+    if args.no_kpms:
+        return [{**meta, "note": "skipped (--no-kpms)"}]
     if not python.is_file():
         reason = f"not installed: no {python} (python3.11 -m venv /tmp/kpms && pip install ...)"
         print(f"  keypoint-MoSeq: {reason}")

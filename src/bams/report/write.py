@@ -200,7 +200,7 @@ def _embedding_figures(add, shown, chosen, data, tasks, paint, motifs, umap) -> 
         "in the session, metadata and labels. A latent of slow factors separates recordings; "
         "one of momentary behavior mixes them.",
     )
-    if use_umap:
+    if umap:
         n = min(UMAP_FRAMES, len(recording))
         sampled = {
             name: np.stack(
