@@ -60,7 +60,7 @@ def test_pca_figure_has_a_panel_per_label_and_latent(embeddings, tasks):
     fig = pca_figure(projections, tasks, recording[keep], frame[keep])
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert len(panels) == 4
-    assert panels[1].get_title() == "long_term — colored by state (frame label)"
+    assert panels[1].get_title() == "long_term: state"
     assert panels[1].get_legend() is not None and panels[0].get_legend() is None
 
 

@@ -225,7 +225,7 @@ def pca_figure(
                 values,
                 categorical=categorical,
                 label=task.name,
-                title=f"{name} — colored by {task.name} ({task.level} label)",
+                title=f"{name}: {task.name}",
                 classes=classes,
                 legend=last,
                 colorbar=last,

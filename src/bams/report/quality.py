@@ -161,7 +161,9 @@ def quality_figure(quality: DataQuality) -> Figure:
     width = min(4.0 + 0.28 * len(quality.columns), 13.0)
     fig = Figure(figsize=(width + 2.5, height), layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [width, 2.0]})
-    image = left.imshow(missing, aspect="auto", cmap=CONTINUOUS_CMAP, vmin=0.0, vmax=1.0)
+    # The scale ends at the largest fraction (at least 1%): a few percent must stand out.
+    top = max(float(np.max(missing, initial=0.0)), 0.01)
+    image = left.imshow(missing, aspect="auto", cmap=CONTINUOUS_CMAP, vmin=0.0, vmax=top)
     left.set_xticks(np.arange(len(quality.columns)))
     left.set_xticklabels(quality.columns, rotation=90, fontsize=7)
     left.set_yticks(np.arange(len(names)))
@@ -169,7 +171,7 @@ def quality_figure(quality: DataQuality) -> Figure:
     left.set_ylabel(row_kind)
     what = "keypoint" if quality.keypoints else "feature"
     left.set_title(f"Fraction of frames where each {what} is missing", fontsize=10)
-    fig.colorbar(image, ax=left, label="missing", shrink=0.8)
+    fig.colorbar(image, ax=left, label="fraction missing", shrink=0.8)
     right.barh(np.arange(len(names)), masked, color="#D55E00")
     right.set_xlim(0, max(float(np.max(masked, initial=0.0)) * 1.15, 0.05))
     right.set_title("Masked frames", fontsize=10)

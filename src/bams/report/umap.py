@@ -70,7 +70,7 @@ def umap_figure(
             last = j == cols - 1
             plot_embedding_scatter(
                 axes[i, j], xy, values, categorical=categorical, label=task.name,
-                title=f"{name} — colored by {task.name}",
+                title=f"{name}: {task.name}",
                 classes=_classes(task) if categorical else None, legend=last, colorbar=last,
             )  # fmt: skip
             axes[i, j].set_xlabel("UMAP 1")
