@@ -38,6 +38,7 @@ from bams.discovery import find_motifs
 from bams.evaluation.representations import build_representations
 
 K_FIXED = 10
+MIN_FRAMES = 25  # a rater's behavior with less than 1 s in the tracked frames is not scored
 KPMS_PYTHON = Path("/tmp/kpms/bin/python")
 KPMS_TIMEOUT_S = 900
 KPMS_SCRIPT = """
@@ -98,7 +99,7 @@ def mouse_params(quick: bool) -> dict:
         "batch_size": 16,
         "lr_decay_at": [0.8],
         "inference_precision": "32",
-        "max_steps": 4 if quick else 400,
+        "max_steps": 4 if quick else 300,
     }  # fmt: skip
 
 
@@ -159,8 +160,8 @@ def f1(predicted: np.ndarray, truth: np.ndarray) -> float:
 
 
 def best_motif_f1(labels: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
-    """The largest F1 of one motif against ``truth`` on ``mask``; NaN without positives."""
-    if not truth[mask].any():
+    """The largest F1 of one motif against ``truth`` on ``mask``; NaN if under MIN_FRAMES."""
+    if truth[mask].sum() < MIN_FRAMES:
         return float("nan")
     return max(f1(labels[mask] == m, truth[mask]) for m in np.unique(labels[mask]))
 
@@ -181,13 +182,13 @@ def rater_rows(raters: dict, scored: dict) -> list[dict]:
         for first, second in itertools.combinations(sorted(raters), 2):
             both = scored[first] & scored[second]
             value = f1(raters[first][b][both], raters[second][b][both])
-            if not raters[first][b][both].any() or not raters[second][b][both].any():
-                value = float("nan")  # one rater saw no such frame: no agreement to measure
+            if min(raters[first][b][both].sum(), raters[second][b][both].sum()) < MIN_FRAMES:
+                value = float("nan")  # one rater saw (almost) none: no agreement to measure
             rows.append({"method": "raters (pairwise)", "behavior": b,
                          "rater": f"{first} vs {second}", "F1": value})  # fmt: skip
         for r in raters:
             truth = raters[r][b][scored[r]]
-            value = f1(np.ones_like(truth), truth) if truth.any() else float("nan")
+            value = f1(np.ones_like(truth), truth) if truth.sum() >= MIN_FRAMES else np.nan
             rows.append({"method": "every frame", "behavior": b, "rater": r, "F1": value})
         print(f"  {b}: frames per rater "
               + ", ".join(f"{r} {int(raters[r][b].sum())}" for r in sorted(raters)))  # fmt: skip

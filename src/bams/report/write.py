@@ -68,8 +68,8 @@ def write_report(
 ) -> Path:
     """Write the visual report of a trained model, with or without labels.
 
-    Writes ``index.html`` (one self-contained page: figures are embedded PNG data URIs, the
-    style is inline, no JavaScript) and every figure as its own PNG file.
+    Writes ``index.html`` (one self-contained page: figures as data URIs, inline style, no
+    JavaScript) and every figure as its own PNG file.
 
     Parameters
     ----------
@@ -82,48 +82,30 @@ def write_report(
     output
         Directory of the report.
     embeddings
-        ``model.transform(data)``, if already computed (else up to
-        :data:`MAX_EMBEDDED_FRAMES` frames are embedded for the figures).
+        ``model.transform(data)``, if computed (else up to :data:`MAX_EMBEDDED_FRAMES` frames
+        are embedded).
     run_dir
-        The run directory the model belongs to, if any (named on the page).
-    motifs
-        Motifs of ``data`` (:func:`bams.discovery.find_motifs`): a motifs section, and an
-        ethogram under the timeline.
+        The run directory of the model, if any (named on the page).
+    motifs, movies
+        Motifs of ``data`` (:func:`bams.discovery.find_motifs`) and ``{motif: GIF path}``
+        (:func:`bams.discovery.movies.motif_movies`): a motifs section and an ethogram.
     comparisons
         :class:`~bams.discovery.compare_io.SavedComparison` of ``data``, one section each.
-    metadata
-        ``{column: (n_recordings,) values}`` to color embeddings and recordings by.
-    movies
-        ``{motif: GIF path}`` of example snippets (:func:`bams.discovery.movies.motif_movies`).
-    notes
-        Results left out and why (e.g. an evaluation made on other recordings), shown in the
-        summary.
+    metadata, notes
+        ``{column: (n_recordings,) values}`` to color by; results left out and why.
     umap
-        Also draw UMAP views (needs ``umap-learn``; its first call in a process compiles for
-        about a minute).
+        Also draw UMAP views (``umap-learn``; it compiles for about a minute first).
 
     Returns
     -------
     Path
-        The ``index.html`` written.
-
-    Examples
-    --------
-    >>> from bams.report import write_report
-    >>> write_report(model, data, None, "report")  # doctest: +SKIP
-    PosixPath('report/index.html')
+        The ``index.html`` written, e.g. ``write_report(model, data, None, "report")``.
     """
-    if umap and not umap_available():
-        raise ImportError(
-            "Expected umap-learn for the UMAP views, but it is not installed; install it with "
-            "`pip install 'bams[umap]'`, or leave out --umap."
-        )
+    _check_umap(umap)
     out = Path(output)
     rows = evaluation.summary if evaluation is not None else []
     latents = list(model.receptive_fields_)
-    highlighted = [f"BAMS {name}" for name in [*latents, "both"]]
-    methods = order_methods([r["method"] for r in rows], highlighted)
-    colors = method_colors(list(dict.fromkeys([*highlighted, *methods])), highlighted)
+    highlighted, methods, colors = _methods(rows, latents)
     labels = set(data.frame_labels) | set(data.sequence_labels)
     kinds = {r["task"]: r["kind"] for r in rows if r["task"] in labels}
     tasks = tasks_from(data, kinds)
@@ -132,21 +114,8 @@ def write_report(
     def add(name: str, fig, caption: str) -> None:
         figures[name] = (caption, render_png(fig, out / f"{name}.png"))
 
-    for unit in dict.fromkeys(r.get("unit", "recording") for r in rows):
-        unit_rows = [r for r in rows if r.get("unit", "recording") == unit]
-        add(
-            f"readout_bars_{unit}",
-            readout_bars_figure(unit_rows, methods, colors, highlighted),
-            f"Readout score per task (split by {unit}); error bars: SD over seeds.",
-        )
-    fields = model.receptive_fields_
-    quality = data_quality(data, fields.get("long_term", max(fields.values(), default=None)))
-    add(
-        "data_quality",
-        quality_figure(quality),
-        "Missing data: the fraction of frames where each keypoint (or feature) is missing, and "
-        "the fraction of masked frames (any feature missing) of each recording.",
-    )
+    _readout_figures(add, rows, methods, colors, highlighted)
+    quality = _quality_figure(add, model, data)
     shown, chosen = _embedded(model, data, embeddings)
     paint = colorings(data.subset(chosen), tasks_from(data.subset(chosen), kinds), _subset(
         metadata, chosen))  # fmt: skip
@@ -155,23 +124,53 @@ def write_report(
     _training_figures(add, model, data, {n: colors[f"BAMS {n}"] for n in latents})
     run_dir = Path(run_dir) if run_dir is not None else None
     context = PageContext(
-        name=(run_dir or out.parent).resolve().name,
-        model=model,
-        data=data,
-        tasks=tasks,
-        rows=rows,
-        meta=evaluation.meta if evaluation is not None else {},
-        methods=methods,
-        highlighted=highlighted,
-        run_dir=run_dir,
-        quality=quality,
-        shares=between_recording_share(shown),
-        motifs=motifs,
-        comparisons=list(comparisons),
-        movies=dict(movies or {}),
-        notes=list(notes),
-    )
+        name=(run_dir or out.parent).resolve().name, model=model, data=data, tasks=tasks,
+        rows=rows, meta=evaluation.meta if evaluation is not None else {}, methods=methods,
+        highlighted=highlighted, run_dir=run_dir, quality=quality,
+        shares=between_recording_share(shown), motifs=motifs, comparisons=list(comparisons),
+        movies=dict(movies or {}), notes=list(notes),
+    )  # fmt: skip
     return atomic_write(out / "index.html", render_page(context, figures))
+
+
+def _quality_figure(add, model, data: Recordings):
+    """The data-quality figure; returns the :class:`~bams.report.quality.DataQuality`."""
+    fields = model.receptive_fields_
+    quality = data_quality(data, fields.get("long_term", max(fields.values(), default=None)))
+    add(
+        "data_quality",
+        quality_figure(quality),
+        "Missing data: the fraction of frames where each keypoint (or feature) is missing, and "
+        "the fraction of masked frames (any feature missing) of each recording.",
+    )
+    return quality
+
+
+def _check_umap(umap: bool) -> None:
+    if umap and not umap_available():
+        raise ImportError(
+            "Expected umap-learn for the UMAP views, but it is not installed; install it with "
+            "`pip install 'bams[umap]'`, or leave out --umap."
+        )
+
+
+def _methods(rows: list[dict], latents: list[str]) -> tuple[list[str], list[str], dict]:
+    """The BAMS methods, every method in display order, and their colors."""
+    highlighted = [f"BAMS {name}" for name in [*latents, "both"]]
+    methods = order_methods([r["method"] for r in rows], highlighted)
+    colors = method_colors(list(dict.fromkeys([*highlighted, *methods])), highlighted)
+    return highlighted, methods, colors
+
+
+def _readout_figures(add, rows: list[dict], methods, colors, highlighted) -> None:
+    """One bar chart of readout scores per unit (recording, group) of the evaluation."""
+    for unit in dict.fromkeys(r.get("unit", "recording") for r in rows):
+        unit_rows = [r for r in rows if r.get("unit", "recording") == unit]
+        add(
+            f"readout_bars_{unit}",
+            readout_bars_figure(unit_rows, methods, colors, highlighted),
+            f"Readout score per task (split by {unit}); error bars: SD over seeds.",
+        )
 
 
 def _subset(metadata: Mapping[str, np.ndarray] | None, chosen: list[int]) -> dict:
