@@ -171,3 +171,65 @@ def test_umap_without_umap_learn_names_the_extra(pose_run, tmp_path, monkeypatch
     assert result.exit_code == 2
     assert "pip install 'bams[umap]'" in result.output
     assert not (tmp_path / "r").exists()  # checked before anything is written
+
+
+def test_new_motifs_replace_old_movies_and_old_comparison_usage(pose_run, tmp_path):
+    import shutil
+
+    root, _, _ = pose_run
+    run = tmp_path / "run"
+    shutil.copytree(root / "run", run, ignore=shutil.ignore_patterns("report"))
+    before = sorted(p.name for p in (run / "motifs" / "movies").glob("*.gif"))
+    assert before == ["motif_0.gif", "motif_1.gif", "motif_2.gif"]
+    again = CliRunner().invoke(app, ["motifs", str(run), "--n-motifs", "2", "--seed", "1"])
+    assert again.exit_code == 0, again.output
+    after = sorted(p.name for p in (run / "motifs" / "movies").glob("*.gif"))
+    assert after == ["motif_0.gif", "motif_1.gif"]
+    from bams.report import write_run_report
+
+    page = write_run_report(run).read_text()
+    assert len(re.findall(r"src='data:image/gif;base64,", page)) == 2
+    assert "was computed on earlier motifs" in page
+    assert ">Groups by condition</h2>" in page and "Motif usage by group" not in page
+
+
+def test_user_text_with_dollar_signs_and_na_ids(tmp_path, tiny_params):
+    """Ids are drawn as written (no math mode) and an id "NA" is not read as missing."""
+    from bams import BAMS
+    from bams.discovery import find_motifs, load_motifs, save_motifs
+    from bams.report import write_report
+
+    rng = np.random.default_rng(2)
+    data = Recordings([rng.normal(size=(150, 3)).astype(np.float32) for _ in range(3)],
+                      ids=["NA", "cage$x^^$", "b,c"])  # fmt: skip
+    model = BAMS(**tiny_params).fit(data)
+    embeddings = model.transform(data)
+    motifs = find_motifs(embeddings, data, n_motifs=2, smooth=False)
+    back = load_motifs(save_motifs(motifs, data, tmp_path / "motifs"), data)
+    assert back.ids == ["NA", "cage$x^^$", "b,c"]
+    page = write_report(model, data, None, tmp_path / "report", embeddings=embeddings,
+                        motifs=back).read_text()  # fmt: skip
+    assert "cage$x^^$" in page
+
+
+def test_inputs_of_other_recordings_fail_before_anything_is_written(pose_run, tmp_path):
+    from bams.report import write_report
+    from bams.runs import load_run
+
+    root, data, _ = pose_run
+    run = load_run(root / "run")
+    with pytest.raises(ValueError, match="in metadata column 'dose'"):
+        write_report(run.model, run.data, None, tmp_path / "r",
+                     metadata={"dose": np.array(["1", "2"])})  # fmt: skip
+    assert not (tmp_path / "r").exists()
+
+
+def test_fingerprint_and_comparison_folders_tell_similar_things_apart():
+    from bams.discovery.compare_io import comparison_folder
+
+    a = Recordings([np.zeros((5, 1))], frame_rate=10.0)
+    b = Recordings([np.zeros((5, 1))], frame_rate=30.0)
+    assert a.fingerprint != b.fingerprint
+    assert comparison_folder("run", "dose") == comparison_folder("run", "dose")
+    assert comparison_folder("run", "dose").name == "dose"
+    assert comparison_folder("run", "dose mg") != comparison_folder("run", "dose/mg")

@@ -54,7 +54,8 @@ def compare(
         compare_groups, run.embeddings, run.data, labels, unit=units, latent=latent,
         n_permutations=permutations, seed=seed, motifs=found,
     )  # fmt: skip
-    saved = SavedComparison(by, result, list(labels), units)
+    digest = found.digest if found is not None else None
+    saved = SavedComparison(by, result, list(labels), units, digest)
     target = or_exit(save_comparison, saved, run.data, output_dir or comparison_folder(run_dir, by))
     typer.echo(
         f"{' vs '.join(result.groups)} ({result.n_recordings} recordings, {result.n_units} "

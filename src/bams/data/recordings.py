@@ -12,6 +12,7 @@ All checks happen once, in the constructor, and every problem found is reported 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -147,13 +148,13 @@ class Recordings:
 
     @property
     def fingerprint(self) -> str:
-        """SHA-256 of the recording ids, their lengths and the feature names.
+        """SHA-256 of the recording ids, their lengths, the feature names and the frame rate.
 
         Results saved beside a run (evaluation, motifs, comparisons) carry it, so a report
         shows them only with the recordings they were computed on.
         """
-        text = "\n".join(
-            [*self.ids, ",".join(map(str, self.lengths.tolist())), *self.feature_names]
+        text = json.dumps(
+            [list(self.ids), self.lengths.tolist(), list(self.feature_names), self.frame_rate]
         )
         return hashlib.sha256(text.encode()).hexdigest()
 

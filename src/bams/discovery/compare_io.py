@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -36,12 +37,15 @@ class SavedComparison:
         The group of each recording, in the order of the recordings.
     units
         The unit (animal) of each recording, or None (each recording its own unit).
+    motifs_digest
+        :attr:`Motifs.digest` of the motifs whose usage was compared, or None.
     """
 
     by: str
     comparison: Comparison
     labels: list[str]
     units: list[str] | None = None
+    motifs_digest: str | None = None
 
 
 def comparison_folder(run_dir: str | Path, by: str) -> Path:
@@ -49,6 +53,8 @@ def comparison_folder(run_dir: str | Path, by: str) -> Path:
     from bams.layout import COMPARISON_DIR
 
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", by).strip("._") or "groups"
+    if name != by:  # two columns must not share a folder ("dose mg", "dose/mg")
+        name += "-" + hashlib.sha256(by.encode()).hexdigest()[:6]
     return Path(run_dir) / COMPARISON_DIR / name
 
 
@@ -78,7 +84,13 @@ def save_comparison(saved: SavedComparison, data: Recordings, directory: str | P
         {"recording": data.ids, "group": saved.labels, "unit": saved.units or data.ids}
     )
     atomic_write(directory / GROUPS_FILE, groups.to_csv(index=False))
-    meta = {"by": saved.by, "fingerprint": data.fingerprint, "units": saved.units is not None}
+    meta = {
+        "by": saved.by,
+        "groups": list(result.groups),
+        "fingerprint": data.fingerprint,
+        "units": saved.units is not None,
+        "motifs_digest": saved.motifs_digest,
+    }
     atomic_write(directory / META_FILE, json.dumps(meta, indent=2))
     return directory
 
@@ -112,7 +124,7 @@ def load_comparison(directory: str | Path, data: Recordings | None = None) -> Sa
     motif_path = directory / MOTIFS_FILE
     first = tests.iloc[0]
     comparison = Comparison(
-        groups=str(first["groups"]).split(" | "),
+        groups=[str(g) for g in meta["groups"]],
         latent=str(first["latent"]),
         n_recordings=int(first["n_recordings"]),
         n_units=int(first["n_units"]),
@@ -126,7 +138,8 @@ def load_comparison(directory: str | Path, data: Recordings | None = None) -> Sa
         motifs=pandas.read_csv(motif_path) if motif_path.is_file() else None,
     )
     units = groups["unit"].tolist() if meta.get("units") else None
-    return SavedComparison(meta["by"], comparison, groups["group"].tolist(), units)
+    labels = groups["group"].tolist()
+    return SavedComparison(meta["by"], comparison, labels, units, meta.get("motifs_digest"))
 
 
 def group_labels(saved: Sequence[SavedComparison]) -> dict[str, np.ndarray]:

@@ -8,6 +8,7 @@ lasts for bouts instead of flickering from frame to frame (see ``docs/discovery.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from bams.data import Recordings
 from bams.discovery import summaries
 from bams.discovery.smoothing import smooth_labels
 
-__all__ = ["COVARIANCE_TYPE", "Motifs", "find_motifs"]
+__all__ = ["COVARIANCE_TYPE", "Motifs", "check_motifs", "find_motifs"]
 
 COVARIANCE_TYPE = "full"
 REG_COVAR = 1e-4  # on standardized features
@@ -90,6 +91,14 @@ class Motifs:
         another gets a uniform row). ``normalize=False`` gives the counts.
         """
         return summaries.transition_matrix(self, normalize)
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of K and every label: ties results (comparisons) to these motifs."""
+        h = hashlib.sha256(str(self.n_motifs).encode())
+        for labels in self.labels:
+            h.update(np.asarray(labels, dtype=np.int64).tobytes() + b"|")
+        return h.hexdigest()
 
     def features(self, data: Recordings, top: int = 5):
         """The input features that most distinguish each motif (see :func:`motif_features`)."""
@@ -176,6 +185,30 @@ def find_motifs(
         latent=latent,
         smoothed=smooth,
     )
+
+
+def check_motifs(motifs: Motifs, data: Recordings) -> None:
+    """Raise a ValueError naming the first recording where ``motifs`` and ``data`` differ.
+
+    The motifs must have one label array per recording of ``data``, with its id and length,
+    and labels in ``0 .. n_motifs - 1``.
+    """
+    if len(motifs.labels) != len(data):
+        raise ValueError(
+            f"Expected motifs of {len(data)} recordings (those of data), but got "
+            f"{len(motifs.labels)}."
+        )
+    for i, (rid, labels) in enumerate(zip(motifs.ids, motifs.labels, strict=True)):
+        if rid != data.ids[i] or len(labels) != data.lengths[i]:
+            raise ValueError(
+                f"Expected recording {i} of the motifs to be {data.ids[i]!r} with "
+                f"{data.lengths[i]} frames, but got {rid!r} with {len(labels)} frames."
+            )
+        if len(labels) and not (np.min(labels) >= 0 and np.max(labels) < motifs.n_motifs):
+            raise ValueError(
+                f"Expected motif labels in 0..{motifs.n_motifs - 1}, but recording {rid!r} "
+                f"has labels from {np.min(labels)} to {np.max(labels)}."
+            )
 
 
 def _check_arguments(n_motifs: int | None, max_k: int, max_fit_frames: int) -> None:

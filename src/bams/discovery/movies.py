@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from scipy.sparse.csgraph import minimum_spanning_tree
 
 from bams.data import Recordings
-from bams.discovery.motifs import Motifs
+from bams.discovery.motifs import Motifs, check_motifs
 from bams.discovery.summaries import run_lengths
 from bams.features.kinematics import rotate
 from bams.utils.atomic import atomic_write
@@ -212,21 +212,6 @@ def example_bouts(
     return [bouts[order[position]] for position in keep]
 
 
-def _check_motifs(motifs: Motifs, data: Recordings) -> None:
-    """Raise a ValueError naming the first recording where ``motifs`` and ``data`` differ."""
-    if len(motifs.labels) != len(data):
-        raise ValueError(
-            f"Expected motifs of {len(data)} recordings (those of data), but got "
-            f"{len(motifs.labels)}."
-        )
-    for i, (rid, labels) in enumerate(zip(motifs.ids, motifs.labels, strict=True)):
-        if rid != data.ids[i] or len(labels) != data.lengths[i]:
-            raise ValueError(
-                f"Expected recording {i} of the motifs to be {data.ids[i]!r} with "
-                f"{data.lengths[i]} frames, but got {rid!r} with {len(labels)} frames."
-            )
-
-
 def motif_movies(
     motifs: Motifs,
     data: Recordings,
@@ -286,7 +271,7 @@ def motif_movies(
             f"{max_seconds}, {pre_seconds} and {playback_fps}."
         )
     _keypoint_columns(data)
-    _check_motifs(motifs, data)
+    check_motifs(motifs, data)
     rate = data.frame_rate
     step = max(1, round(rate / playback_fps))
     edges = skeleton_edges(data)
@@ -344,7 +329,8 @@ def _render(
     artists = []
     for ax, label in zip(axes, labels, strict=False):
         ax.set(xlim=(x0, x1), ylim=(y0, y1), xticks=[], yticks=[], aspect="equal")
-        ax.text(0.03, 0.03, label, transform=ax.transAxes, fontsize=6, color="0.4")
+        ax.text(0.03, 0.03, label, transform=ax.transAxes, fontsize=6, color="0.4",
+                parse_math=False)  # fmt: skip
         bones = ax.add_collection(LineCollection([], colors="0.45", linewidths=1.2))
         dots = ax.scatter(np.zeros(n_keypoints), np.zeros(n_keypoints), s=14, c=colors, zorder=3)
         artists.append((ax, bones, dots))

@@ -10,7 +10,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
 from bams.data import Recordings
-from bams.discovery.motifs import Motifs
+from bams.discovery.motifs import Motifs, check_motifs
 from bams.discovery.movies import keypoint_names, motif_movies
 from bams.layout import MOVIES_DIR
 from bams.report.figures import render_png
@@ -62,6 +62,11 @@ def save_motifs(
         ``directory``.
     """
     directory = Path(directory)
+    # motifs.json is written last: it marks a finished save (load_motifs needs it), so a save
+    # that fails midway never pairs new labels with an earlier K; old movies go too.
+    (directory / MOTIFS_META).unlink(missing_ok=True)
+    for old in (directory / MOVIES_DIR).glob("motif_*.gif"):
+        old.unlink()
     tables = {
         "labels.csv": motifs.to_frame(),
         "usage.csv": _usage_table(motifs),
@@ -85,6 +90,7 @@ def save_motifs(
         "ids": list(motifs.ids),
         "groups": None if motifs.groups is None else list(motifs.groups),
         "fingerprint": data.fingerprint,
+        "digest": motifs.digest,
     }
     atomic_write(directory / MOTIFS_META, json.dumps(meta, indent=2))
     return directory
@@ -126,12 +132,14 @@ def load_motifs(directory: str | Path, data: Recordings | None = None) -> Motifs
             f"Expected motifs of the recordings {data.source or 'given'}, but the motifs in "
             f"{directory} were found in other recordings; run `bams motifs` on them again."
         )
-    table = pandas.read_csv(directory / "labels.csv", dtype={"recording": str})
+    table = pandas.read_csv(
+        directory / "labels.csv", dtype={"recording": str}, keep_default_na=False
+    )
     by_id = {key: part["motif"].to_numpy(np.int64) for key, part in table.groupby("recording")}
     missing = [i for i in meta["ids"] if i not in by_id]
     if missing:
         raise ValueError(f"Expected labels of every recording, but got none for {missing[:5]}.")
-    return Motifs(
+    motifs = Motifs(
         labels=[by_id[i] for i in meta["ids"]],
         n_motifs=int(meta["n_motifs"]),
         criterion={int(k): float(v) for k, v in meta["criterion"].items()},
@@ -141,6 +149,9 @@ def load_motifs(directory: str | Path, data: Recordings | None = None) -> Motifs
         latent=meta["latent"],
         smoothed=bool(meta["smoothed"]),
     )
+    if data is not None:
+        check_motifs(motifs, data)
+    return motifs
 
 
 def _usage_table(motifs: Motifs):

@@ -44,7 +44,9 @@ def read_metadata(
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise ValueError(f"Expected a CSV table of metadata in {path}, but got: {err}") from err
+        raise ValueError(
+            f"Expected a CSV table of metadata in {path}, but got: {str(err).strip()}"
+        ) from err
     wanted = [RECORDING_COLUMN, *(columns if columns is not None else [])]
     missing = [c for c in wanted if c not in table.columns]
     if missing:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from sklearn.decomposition import PCA
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -33,8 +34,14 @@ DPI = 110
 
 
 def render_png(fig: Figure, path: str | Path, dpi: int = DPI) -> bytes:
-    """Render ``fig`` with the Agg canvas, write it to ``path`` and return the PNG bytes."""
+    """Render ``fig`` with the Agg canvas, write it to ``path`` and return the PNG bytes.
+
+    Text is drawn as written: ids, labels and column names are the user's, and a ``$`` in
+    them must not start (and break) matplotlib's math mode.
+    """
     FigureCanvasAgg(fig)
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     data = buffer.getvalue()

@@ -63,7 +63,9 @@ def run_results(run_dir: str | Path, data: Recordings) -> RunResults:
     if (run_dir / EVALUATION_DIR / "summary.csv").is_file():
         evaluation = Evaluation.load(run_dir / EVALUATION_DIR)
         recorded = evaluation.data.get("fingerprint")
-        if recorded is None or recorded == data.fingerprint:
+        if recorded == data.fingerprint or (
+            recorded is None and evaluation.n_recordings == len(data)  # saved before stamps
+        ):
             out.evaluation = evaluation
         else:
             out.notes.append(
@@ -75,15 +77,25 @@ def run_results(run_dir: str | Path, data: Recordings) -> RunResults:
     if (motifs_dir / "labels.csv").is_file():
         try:
             out.motifs = load_motifs(motifs_dir, data)
-            movies = sorted((motifs_dir / MOVIES_DIR).glob("motif_*.gif"))
-            out.movies = {int(p.stem.split("_")[1]): p for p in movies}
+            movies = {int(p.stem.split("_")[1]): p for p in
+                      (motifs_dir / MOVIES_DIR).glob("motif_[0-9]*.gif")}  # fmt: skip
+            out.movies = {k: p for k, p in movies.items() if k < out.motifs.n_motifs}
         except (ValueError, FileNotFoundError) as err:
             out.notes.append(f"Motifs left out: {err}")
     for folder in sorted((run_dir / COMPARISON_DIR).glob("*/")):
         try:
-            out.comparisons.append(load_comparison(folder, data))
+            saved = load_comparison(folder, data)
         except (ValueError, FileNotFoundError) as err:
             out.notes.append(f"Comparison {folder.name} left out: {err}")
+            continue
+        current = out.motifs.digest if out.motifs is not None else None
+        if saved.comparison.motifs is not None and saved.motifs_digest != current:
+            saved.comparison.motifs = None
+            out.notes.append(
+                f"The motif usage of comparison {folder.name} was computed on earlier motifs; "
+                "run `bams compare` again to compare the current ones."
+            )
+        out.comparisons.append(saved)
     return out
 
 

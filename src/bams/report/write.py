@@ -101,7 +101,7 @@ def write_report(
     Path
         The ``index.html`` written, e.g. ``write_report(model, data, None, "report")``.
     """
-    _check_umap(umap)
+    _check_inputs(data, umap, motifs, comparisons, metadata)
     out = Path(output)
     rows = evaluation.summary if evaluation is not None else []
     latents = list(model.receptive_fields_)
@@ -136,7 +136,7 @@ def write_report(
 def _quality_figure(add, model, data: Recordings):
     """The data-quality figure; returns the :class:`~bams.report.quality.DataQuality`."""
     fields = model.receptive_fields_
-    quality = data_quality(data, fields.get("long_term", max(fields.values(), default=None)))
+    quality = data_quality(data, fields.get("long_term"))
     add(
         "data_quality",
         quality_figure(quality),
@@ -146,7 +146,24 @@ def _quality_figure(add, model, data: Recordings):
     return quality
 
 
-def _check_umap(umap: bool) -> None:
+def _check_inputs(data: Recordings, umap: bool, motifs, comparisons, metadata) -> None:
+    """Everything is checked before the first figure is written."""
+    from bams.discovery.motifs import check_motifs
+
+    if motifs is not None:
+        check_motifs(motifs, data)
+    for saved in comparisons:
+        if len(saved.labels) != len(data):
+            raise ValueError(
+                f"Expected a group label per recording ({len(data)}) in the comparison by "
+                f"{saved.by!r}, but got {len(saved.labels)}."
+            )
+    for name, values in (metadata or {}).items():
+        if len(values) != len(data):
+            raise ValueError(
+                f"Expected a value per recording ({len(data)}) in metadata column {name!r}, "
+                f"but got {len(values)}."
+            )
     if umap and not umap_available():
         raise ImportError(
             "Expected umap-learn for the UMAP views, but it is not installed; install it with "
