@@ -203,3 +203,19 @@ def test_smoothing_without_hmmlearn_names_the_extra(found, monkeypatch):
     embeddings = [{"short_term": np.zeros((n, 2))} for n in data.lengths]
     with pytest.raises(ImportError, match=r"bams\[discovery\]"):
         find_motifs(embeddings, data, n_motifs=2)
+
+
+def test_cli_notes_when_bic_takes_the_largest_k(tmp_path, small_data, tiny_params, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bams import BAMS
+    from bams.cli import app
+
+    run = tmp_path / "run"
+    BAMS(**tiny_params, output_dir=run).fit(small_data)
+    data_file = small_data.save(tmp_path / "data.npz")
+    args = ["motifs", str(run), "--data", str(data_file), "--max-k", "2", "--no-smooth"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "2 motifs (BIC" in result.output
+    assert "Note: BIC chose the largest number tried (2)" in result.output

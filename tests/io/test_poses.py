@@ -307,3 +307,21 @@ def test_cli_notes_the_files_it_skips(tmp_path):
     assert "Note: Skipped files no pose format reads: ['video_labels.csv']" in result.output
     assert "UserWarning" not in result.output
     assert Recordings.load(out).ids == ["poses/a", "poses/b"]
+
+
+def test_exclude_leaves_keypoints_out_of_the_features(tmp_path):
+    path = write_dlc(tmp_path)
+    data = load_poses(path, frame_rate=FPS, exclude=["body"], heading=("tail_base", "nose"))
+    assert not any(n.startswith("body_") for n in data.feature_names)
+    assert "nose_forward" in data.feature_names and "tail_base_left" in data.feature_names
+    with pytest.raises(ValueError, match=r"Expected keypoints to exclude among .*\['paw'\]"):
+        load_poses(path, frame_rate=FPS, exclude=["paw"])
+    with pytest.raises(ValueError, match=r"heading keypoints among .* got unknown \['nose'\]"):
+        load_poses(path, frame_rate=FPS, exclude=["nose"], heading=("tail_base", "nose"))
+    with pytest.raises(ValueError, match="Expected exclude as a list"):
+        load_poses(path, frame_rate=FPS, exclude="body")
+    out = tmp_path / "d.npz"
+    args = ["poses", str(path), "-o", str(out), "--fps", str(FPS), "--exclude", "body"]
+    result = CliRunner().invoke(app, [*args, "--heading", "tail_base,nose"])
+    assert result.exit_code == 0, result.output
+    assert "body_left" not in Recordings.load(out).feature_names

@@ -61,6 +61,18 @@ def test_sturman_folder_skips_the_label_files_with_a_note(tmp_path):
 
 
 @needs_sturman
+def test_sturman_arena_points_excluded_mask_fewer_frames():
+    """The 5 arena points are the most often missing: left out, fewer frames are masked."""
+    arena = ["tl", "tr", "bl", "br", "centre"]
+    options = {"frame_rate": 25.0, "pattern": "*DLC.csv", "origin": ["bodycentre"]}
+    every = load_poses(STURMAN, **options)
+    body = load_poses(STURMAN, **options, exclude=arena)
+    assert not any(n.split("_")[0] in arena for n in body.feature_names)
+    masked = [np.mean([np.isnan(x).any(axis=1).mean() for x in d.sequences]) for d in (every, body)]
+    assert masked[1] < masked[0] - 0.05
+
+
+@needs_sturman
 def test_sturman_min_likelihood_masks_points():
     path = STURMAN / STURMAN_FILES[0]
     strict = load_poses(path, frame_rate=25.0, min_likelihood=0.99)

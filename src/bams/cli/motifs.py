@@ -25,6 +25,7 @@ def motifs(
             "--smooth/--no-smooth", help="Smooth the labels with a sticky HMM (needs hmmlearn)."
         ),
     ] = True,
+    max_k: Annotated[int, typer.Option(help="The largest number of motifs BIC chooses from.")] = 12,
     data: DataOption = None,
     output_dir: Annotated[
         Path | None,
@@ -46,7 +47,13 @@ def motifs(
     recordings = or_exit(Recordings.load, data) if data is not None else None
     run = or_exit(load_run, run_dir, recordings)
     found = or_exit(
-        find_motifs, run.embeddings, run.data, n_motifs=n_motifs, smooth=smooth, seed=seed
+        find_motifs,
+        run.embeddings,
+        run.data,
+        n_motifs=n_motifs,
+        smooth=smooth,
+        seed=seed,
+        max_k=max_k,
     )
     target = or_exit(
         save_motifs, found, run.data, output_dir or Path(run_dir) / "motifs", movies=movies
@@ -57,3 +64,10 @@ def motifs(
         f"{found.n_motifs} motifs ({how}), {len(durations)} bouts, mean bout "
         f"{durations.mean():.2f} s; written to {target}"
     )
+    if n_motifs is None and found.n_motifs == max_k:
+        typer.secho(
+            f"Note: BIC chose the largest number tried ({max_k}): more motifs may fit better "
+            "(--max-k), or choose one (--n-motifs).",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )

@@ -46,6 +46,13 @@ def poses(
             help="Keypoints whose mean is the body centre (default: all keypoints).",
         ),
     ] = None,
+    exclude: Annotated[
+        str | None,
+        typer.Option(
+            metavar="POINT[,POINT...]",
+            help="Keypoints left out, e.g. tracked arena corners tl,tr,bl,br.",
+        ),
+    ] = None,
     pattern: Annotated[str | None, typer.Option(help="Glob of files in a folder.")] = None,
     confidence: Annotated[float | None, typer.Option(hidden=True)] = None,  # deprecated alias
 ) -> None:
@@ -64,6 +71,7 @@ def poses(
         "min_likelihood": 0.5 if min_likelihood is None else min_likelihood,
         "heading": _names(heading),
         "origin": _names(origin),
+        "exclude": _names(exclude),
     }
     with warnings.catch_warnings():
         # What load_poses warns about (files skipped, a heading guessed) is a note to the user

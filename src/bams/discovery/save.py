@@ -228,7 +228,8 @@ def ethogram_figure(motifs: Motifs, max_recordings: int = MAX_ETHOGRAM_RECORDING
     grid = np.full((len(shown), width), np.nan)
     for row, labels in enumerate(shown):
         grid[row, : len(labels)] = labels
-    fig = Figure(figsize=(8.0, 1.0 + 0.3 * len(shown)), layout="constrained")
+    # Tall enough for a colorbar tick per motif, however few the recordings.
+    fig = Figure(figsize=(8.0, max(1.0 + 0.3 * len(shown), 0.8 + 0.18 * k)), layout="constrained")
     ax = fig.subplots()
     cmap = _motif_colors(k).with_extremes(bad="white")
     norm = BoundaryNorm(np.arange(-0.5, k), cmap.N)

@@ -45,6 +45,7 @@ def load_poses(
     heading: tuple[str, str] | None = None,
     zero_is_missing: bool = True,
     pattern: str | None = None,
+    exclude: Sequence[str] | None = None,
     confidence_threshold: float | None = _UNSET,
 ) -> Recordings:
     """Read pose files into recordings of egocentric features, one per individual.
@@ -78,6 +79,9 @@ def load_poses(
     pattern
         Glob pattern selecting files of a folder, e.g. ``"*.h5"`` or ``"**/*.slp"``.
         DeepLabCut may save the same predictions as ``.h5`` and ``.csv``: read one of them.
+    exclude
+        Keypoints left out, e.g. tracked arena corners: they are not features, and their
+        missing frames do not mask the animal's.
     confidence_threshold
         Deprecated alias of ``min_likelihood``.
 
@@ -113,7 +117,7 @@ def load_poses(
     fmt, cutoff = _check_arguments(
         source_software, min_likelihood, confidence_threshold, frame_rate
     )
-    poses = _read_poses(Path(path), fmt, pattern, frame_rate, origin, heading)
+    poses = _read_poses(Path(path), fmt, pattern, frame_rate, origin, heading, exclude)
     return _recordings(poses, cutoff, zero_is_missing, origin, heading)
 
 
@@ -158,13 +162,22 @@ def _check_arguments(
     return fmt, threshold
 
 
-def _read_poses(path, fmt, pattern, frame_rate, origin, heading) -> _Poses:
+def _read_poses(path, fmt, pattern, frame_rate, origin, heading, exclude=None) -> _Poses:
     """Read every pose file of ``path`` and check them together; raise every problem at once."""
     files = _list_files(path, pattern, fmt)
     problems: list[str] = []
     loaded = _read_files(files, fmt, path, pattern, problems)
     rate = _common_frame_rate(loaded, frame_rate, problems)
     keypoints = _common_keypoints(loaded, problems)
+    if isinstance(exclude, str):
+        problems.append(f"Expected exclude as a list of keypoint names, but got {exclude!r}.")
+    elif keypoints and exclude:
+        unknown = sorted(set(exclude) - set(keypoints))
+        if unknown:
+            problems.append(f"Expected keypoints to exclude among {keypoints}, but got {unknown}.")
+        keypoints = [k for k in keypoints if k not in set(exclude)]
+        if not keypoints:
+            problems.append("Expected keypoints left after exclude, but every one was excluded.")
     if keypoints:
         check_keypoint_choice(keypoints, origin, heading, loaded[0][0].name, problems)
     if problems:

@@ -85,6 +85,8 @@ def _motifs_sentence(motifs) -> str:
     usage = np.bincount(np.concatenate(motifs.labels), minlength=motifs.n_motifs)
     bouts = motifs.bouts()["duration_s"]
     how = "given" if len(motifs.criterion) <= 1 else "chosen by BIC"
+    if len(motifs.criterion) > 1 and motifs.n_motifs == max(motifs.criterion):
+        how += ", the largest number tried: more may fit better (bams motifs --max-k)"
     return (
         f"<b>Motifs.</b> {motifs.n_motifs} motifs ({how}) in the {escape(motifs.latent)} latent, "
         f"{len(bouts):,} bouts, median bout {np.median(bouts):.2f} s; the most used motif "
