@@ -20,8 +20,8 @@ Three sections, each printing its table with the baselines measured in the same 
 Writes ``synthetic.csv``, ``quadrupeds_motifs.csv``, ``quadrupeds_groups.csv``,
 ``mice.csv`` and ``results.json`` to ``--output``.
 
-    python benchmarks/discovery.py            # about 35 minutes on 2 shared CPU cores
-    python benchmarks/discovery.py --seeds 0 1 --mice-seeds 0 1   # ~20 minutes more
+    python benchmarks/discovery.py            # about 31 minutes on 2 shared CPU cores
+    python benchmarks/discovery.py --seeds 0 1    # ~15 minutes more
     python benchmarks/discovery.py --quick --no-kpms    # a smoke test, about 5 minutes
 
 One seed (training a BAMS on the synthetic data takes ~12 minutes on one shared core); each
@@ -67,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="synthetic seeds")
-    parser.add_argument("--mice-seeds", type=int, nargs="+", default=[0], help="mouse seeds")
+    parser.add_argument("--mice-seeds", type=int, nargs="+", default=[0, 1], help="mouse seeds")
     parser.add_argument("--no-kpms", action="store_true", help="skip keypoint-MoSeq")
     parser.add_argument("--sections", nargs="+", default=["synthetic", "quadrupeds", "mice"])
     parser.add_argument("--demo-run", type=Path, default=ROOT / "runs" / "demo")
@@ -80,6 +80,8 @@ def main() -> None:
         help="PyTorch and BLAS threads (1: fastest on 2 shared cores)",
     )
     args = parser.parse_args()
+    if args.quick and args.output == OUTPUT:
+        args.output = OUTPUT / "quick"  # never over the real numbers
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)  # BLAS threads spinning on a busy core slow sklearn 20x
     args.output.mkdir(parents=True, exist_ok=True)
@@ -102,7 +104,7 @@ def main() -> None:
         results["seconds"][section] = time.perf_counter() - begin
         print(f"[{section}] {results['seconds'][section]:.0f} s\n", flush=True)
     results["seconds"]["total"] = time.perf_counter() - start
-    (args.output / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    write_results(args.output / "results.json", results)
     print("Times (s): " + ", ".join(f"{k} {v:.0f}" for k, v in results["seconds"].items()))
 
 
@@ -117,6 +119,19 @@ def settings(args: argparse.Namespace) -> dict:
         "max_k": MAX_K,
         "torch_threads": args.threads,
     }
+
+
+def write_results(path: Path, results: dict) -> None:
+    """Write ``results``, keeping the sections of an earlier run that this one did not redo.
+
+    ``seconds`` and ``commands`` (one per run) are merged; the sections run now replace theirs.
+    """
+    previous = json.loads(path.read_text()) if path.is_file() else {}
+    merged = {**previous, **results}
+    merged["seconds"] = {**previous.get("seconds", {}), **results["seconds"]}
+    merged["seconds"].pop("total", None)
+    merged["commands"] = [*previous.get("commands", []), results["settings"]["command"]]
+    path.write_text(json.dumps(merged, indent=2, default=str))
 
 
 def find_motifs_kwargs() -> dict:
