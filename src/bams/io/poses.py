@@ -68,7 +68,7 @@ def load_poses(
         Points whose likelihood (confidence score) is below this become missing (NaN); points
         without one (no likelihood column, SLEAP user labels) are kept. None keeps every point.
     origin
-        Keypoints whose mean is the body centre (default: all; leave out tracked arena points).
+        Keypoints whose mean is the body centre (default: all).
     heading
         ``(back, front)`` keypoints; the body axis points from ``back`` to ``front``. Default:
         the first keypoints named like ``tail_base``, ``base_of_tail``, ``tail_root`` or
@@ -77,11 +77,9 @@ def load_poses(
     zero_is_missing
         Treat keypoints at exactly ``(0, 0)`` (``(0, 0, 0)`` in 3-D) as missing.
     pattern
-        Glob pattern selecting files of a folder, e.g. ``"*.h5"`` or ``"**/*.slp"``.
-        DeepLabCut may save the same predictions as ``.h5`` and ``.csv``: read one of them.
+        Glob of the files of a folder, e.g. ``"*.h5"`` (DeepLabCut may save both ``.csv``).
     exclude
-        Keypoints left out, e.g. tracked arena corners: they are not features, and their
-        missing frames do not mask the animal's.
+        Keypoints left out of the features (e.g. arena corners, whose gaps would mask frames).
     confidence_threshold
         Deprecated alias of ``min_likelihood``.
 
@@ -89,13 +87,12 @@ def load_poses(
     -------
     Recordings
         One recording ``(T, F)`` per individual per file, features from
-        :func:`~bams.features.egocentric_features` (allocentric centre ``x``, ``y``; heading
-        cos/sin; ``{keypoint}_forward``, ``{keypoint}_left`` per keypoint; speed, forward and
-        lateral velocity, turning rate), whose four movement features are the actions. Group
-        id: the file's stem (its name if two files share a stem); recording id
-        ``"{group}/{individual}"``. 3-D poses (Anipose) are rotated about the ``z`` axis only
-        (assumed vertical, as after Anipose's axis alignment): x-y give the features above,
-        and each keypoint's ``z`` is added as ``{keypoint}_height``.
+        :func:`~bams.features.egocentric_features` (centre ``x``, ``y``; heading cos/sin;
+        ``{keypoint}_forward``, ``{keypoint}_left``; speed, forward and lateral velocity and
+        turning rate, the actions). Group: the file's stem (its name if two files share one);
+        id ``"{group}/{individual}"``. 3-D poses (Anipose) are rotated about ``z`` only
+        (vertical after Anipose's axis alignment); each keypoint's ``z`` is added as
+        ``{keypoint}_height``.
 
     Raises
     ------
@@ -110,9 +107,8 @@ def load_poses(
 
     Examples
     --------
-    >>> data = load_poses("videos/", source_software="DeepLabCut", frame_rate=30)  # doctest: +SKIP
-    >>> data.ids[:2]  # doctest: +SKIP
-    ['mouse1DLC_resnet50/individual_0', 'mouse2DLC_resnet50/individual_0']
+    >>> load_poses("videos/", frame_rate=30).ids[0]  # doctest: +SKIP
+    'mouse1DLC_resnet50/individual_0'
     """
     fmt, cutoff = _check_arguments(
         source_software, min_likelihood, confidence_threshold, frame_rate

@@ -26,6 +26,7 @@ def summary_html(context) -> str:
     )
     history = model.history_
     epochs = len(history.get("epoch", []))
+    steps = model.get_config().train.max_steps
     total = history.get("total", [])
     loss = f"; the loss fell from {total[0]:.3g} to {total[-1]:.3g}" if len(total) > 1 else ""
     groups = "" if data.groups is None else f" from {len(set(data.groups)):,} groups"
@@ -36,7 +37,8 @@ def summary_html(context) -> str:
         f"; {quality.masked_overall:.1%} of frames are masked (a feature missing)"
         + _short_note(quality)
         + ".",
-        f"<b>Training.</b> {epochs} epochs{loss}. Receptive fields: {escape(fields)}.",
+        f"<b>Training.</b> {epochs} epochs{f' ({steps:,} steps)' if steps else ''}{loss}. "
+        f"Receptive fields: {escape(fields)}.",
     ]
     items.append(_latents_sentence(context.shares))
     if context.motifs is not None:
