@@ -139,8 +139,9 @@ def test_save_motifs_writes_every_file(found, tmp_path):
     out = save_motifs(motifs, data, tmp_path / "motifs")
     names = {p.name for p in out.iterdir()}
     expected = {"labels.csv", "usage.csv", "durations.csv", "transitions.csv", "features.csv"}
-    assert names == expected | {"motifs.json", "usage.png", "transitions.png", "ethogram.png"}
-    for name in ("usage.png", "transitions.png", "ethogram.png"):
+    figures = {"usage.png", "durations.png", "transitions.png", "ethogram.png"}
+    assert names == expected | {"motifs.json"} | figures
+    for name in figures:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     labels = pd.read_csv(out / "labels.csv")
     assert list(labels.columns) == ["recording", "frame", "time_s", "motif"]

@@ -75,7 +75,8 @@ def test_an_unlabelled_run_gets_a_report_without_readouts(pose_run):
         assert f">{section}</h2>" in page
     assert ">Groups by condition</h2>" in page
     for name in ("data_quality", "pca", "recording_map", "timeline", "motif_usage",
-                 "motif_transitions", "motif_ethogram", "comparison_0", "loss"):  # fmt: skip
+                 "motif_durations", "motif_transitions", "motif_ethogram", "comparison_0",
+                 "loss"):  # fmt: skip
         assert (root / "run" / "report" / f"{name}.png").is_file(), name
 
 

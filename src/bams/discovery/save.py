@@ -19,6 +19,7 @@ from bams.utils.atomic import atomic_write
 __all__ = [
     "MAX_ETHOGRAM_RECORDINGS",
     "MOTIFS_META",
+    "durations_figure",
     "ethogram_figure",
     "load_motifs",
     "save_motifs",
@@ -41,7 +42,8 @@ def save_motifs(
     ``K x K`` bout-to-bout probabilities, rows ``from``, columns ``to``), ``features.csv``
     (the five most distinctive input features per motif), ``motifs.json`` (K, the criterion,
     the settings and :attr:`Recordings.fingerprint`, for :func:`load_motifs`) and
-    ``usage.png``, ``transitions.png``, ``ethogram.png`` (the first 20 recordings); for pose
+    ``usage.png``, ``durations.png``, ``transitions.png``, ``ethogram.png`` (the first 20
+    recordings); for pose
     data, ``movies/motif_K.gif``, example snippets of each motif drawn from the keypoints
     (:func:`bams.discovery.movies.motif_movies`). Every file is written atomically.
 
@@ -77,6 +79,7 @@ def save_motifs(
     for name, table in tables.items():
         atomic_write(directory / name, table.to_csv(index=False))
     render_png(usage_figure(motifs), directory / "usage.png")
+    render_png(durations_figure(motifs), directory / "durations.png")
     render_png(transitions_figure(motifs), directory / "transitions.png")
     render_png(ethogram_figure(motifs), directory / "ethogram.png")
     if movies and keypoint_names(data):
@@ -200,6 +203,32 @@ def usage_figure(motifs: Motifs) -> Figure:
     ax.set_xlabel("motif")
     ax.set_ylabel("fraction of frames")
     ax.set_title("Motif usage")
+    return fig
+
+
+def durations_figure(motifs: Motifs) -> Figure:
+    """Box plots of the bout durations of each motif (log scale), every bout a dot."""
+    k = motifs.n_motifs
+    bouts = motifs.bouts()
+    per_motif = [bouts.loc[bouts["motif"] == i, "duration_s"].to_numpy() for i in range(k)]
+    fig = Figure(figsize=(max(3.4, 1.2 + 0.45 * k), 3.0), layout="constrained")
+    ax = fig.subplots()
+    colors = _motif_colors(k)
+    shown = [i for i in range(k) if len(per_motif[i])]
+    parts = ax.boxplot([per_motif[i] for i in shown], positions=shown, widths=0.6,
+                       showfliers=False, patch_artist=True)  # fmt: skip
+    for patch, i in zip(parts["boxes"], shown, strict=True):
+        patch.set(facecolor=colors(i), alpha=0.5)
+    rng = np.random.default_rng(0)
+    for i in shown:
+        jitter = (rng.random(len(per_motif[i])) - 0.5) * 0.3
+        ax.scatter(i + jitter, per_motif[i], s=4, color="0.2", zorder=3)
+    ax.set_yscale("log")
+    ax.set_xticks(np.arange(k))
+    ax.set_xlim(-0.6, k - 0.4)
+    ax.set_xlabel("motif")
+    ax.set_ylabel("bout duration (s)")
+    ax.set_title("Bout durations")
     return fig
 
 

@@ -181,7 +181,8 @@ def motifs_html(motifs, data, figure, movies: Mapping[int, Path]) -> str:
         "<th>median bout (s)</th><th>mean bout (s)</th><th>most distinctive input features "
         f"(mean z-score)</th></tr></thead><tbody>{rows}</tbody></table>"
     )
-    figures = "".join(figure(k) for k in ("motif_usage", "motif_transitions", "motif_ethogram"))
+    shown = ("motif_usage", "motif_durations", "motif_transitions", "motif_ethogram")
+    figures = "".join(figure(k) for k in shown)
     return text + figures + _movies_html(movies)
 
 

@@ -261,7 +261,12 @@ def _pick(task: Task, chosen: list[int]):
 
 def _discovery_figures(add, shown, chosen, data, paint, motifs, comparisons) -> None:
     """The map of recordings, motif figures and one figure per comparison."""
-    from bams.discovery.save import ethogram_figure, transitions_figure, usage_figure
+    from bams.discovery.save import (
+        durations_figure,
+        ethogram_figure,
+        transitions_figure,
+        usage_figure,
+    )
 
     latent = "long_term" if "long_term" in shown[0] else list(shown[0])[-1]
     ids = [data.ids[i] for i in chosen]
@@ -276,6 +281,8 @@ def _discovery_figures(add, shown, chosen, data, paint, motifs, comparisons) -> 
     if motifs is not None:
         add("motif_usage", usage_figure(motifs), "Fraction of frames in each motif (bars: all "
             "frames; dots: recordings).")  # fmt: skip
+        add("motif_durations", durations_figure(motifs), "Bout durations of each motif (s, "
+            "log scale; boxes: quartiles; dots: bouts).")  # fmt: skip
         add("motif_transitions", transitions_figure(motifs), "Probability that a bout of one "
             "motif (row) is followed by a bout of another (column).")  # fmt: skip
         add("motif_ethogram", ethogram_figure(motifs), "Ethogram: the motif of every frame, "
