@@ -110,3 +110,23 @@ def test_loss_and_receptive_field_figures_render(tmp_path):
     assert isinstance(fig, Figure) and len(fig.axes[0].collections) == 3
     empty = loss_figure({})
     assert "No training history" in empty.axes[0].texts[0].get_text()
+
+
+def test_user_text_is_drawn_as_written_and_log_ticks_keep_their_math(tmp_path):
+    from matplotlib.figure import Figure
+
+    from bams.report.figures import render_png
+
+    fig = Figure()
+    ax = fig.subplots()
+    ax.plot([1, 10, 100])
+    ax.set_yscale("log")
+    ax.set_xticks([0, 1, 2], labels=["cage$x^^$", "b", "c"])  # would not parse as math
+    ax.set_title("dose $x^^$")
+    assert render_png(fig, tmp_path / "f.png").startswith(b"\x89PNG")
+    assert not ax.title.get_parse_math()
+    first = ax.get_xticklabels()[0]
+    assert first.get_text() == "cage$x^^$" and not first.get_parse_math()
+    labels = [t for t in ax.get_yticklabels() if t.get_text()]
+    assert labels and all(t.get_parse_math() for t in labels)  # 10^k as math text
+    assert any("mathdefault" in t.get_text() for t in labels)

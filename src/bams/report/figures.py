@@ -40,8 +40,9 @@ def render_png(fig: Figure, path: str | Path, dpi: int = DPI) -> bytes:
     them must not start (and break) matplotlib's math mode.
     """
     FigureCanvasAgg(fig)
-    for text in fig.findobj(Text):
-        text.set_parse_math(False)
+    for text in fig.findobj(Text):  # tick labels set by name have their text already
+        if "$" in text.get_text():
+            text.set_parse_math(False)  # log-axis ticks (10^k) are formatted later: math stays
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     data = buffer.getvalue()
