@@ -91,3 +91,15 @@ def test_colorings_read_many_numbers_as_continuous():
     weight = next(t for t in paint if t.name == "weight")
     assert weight.kind == "regression" and weight.values.dtype.kind == "f"
     assert "group" not in [t.name for t in paint]  # no groups
+
+
+def test_quality_section_of_complete_data_is_one_sentence():
+    from bams.report.sections import quality_html
+
+    data = Recordings([np.zeros((50, 2)) for _ in range(3)])
+    html = quality_html(data_quality(data, long_term_field=60))
+    assert "No feature is missing in any frame." in html and "<table" not in html
+    assert "3 of 3 recordings are shorter than the long-term receptive field (60 frames" in html
+    gappy = quality_html(data_quality(_pose_data(), long_term_field=10))
+    assert "<tr><th>1</th>" in gappy and "<tr><th>0</th>" in gappy
+    assert "<tr><th>2</th>" not in gappy  # recording 2 has no gap

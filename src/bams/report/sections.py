@@ -57,11 +57,15 @@ def _short_note(quality: DataQuality) -> str:
     short = quality.short
     if not short:
         return ""
+    field = f"the long-term receptive field ({quality.long_term_field:,} frames)"
+    if len(short) == len(quality.ids):
+        return (
+            f"; every recording is shorter than {field}, so no long-term embedding sees a full one"
+        )
     names = ", ".join(escape(s) for s in short[:5]) + (", …" if len(short) > 5 else "")
     return (
-        f"; {len(short)} recording(s) are shorter than the long-term receptive field "
-        f"({quality.long_term_field:,} frames), so their long-term embedding never sees a "
-        f"full field ({names})"
+        f"; {len(short)} recording(s) are shorter than {field}, so their long-term embedding "
+        f"never sees a full field ({names})"
     )
 
 
@@ -113,8 +117,19 @@ def _comparison_sentence(saved) -> str:
 
 
 def quality_html(quality: DataQuality) -> str:
-    """Per-recording table of frames, masked frames and the worst keypoints (or features)."""
+    """What is missing: overall, per group, per recording (those with gaps), short recordings."""
     what = "keypoint" if quality.keypoints else "feature"
+    short = quality.short
+    short_text = (
+        f"<p>{len(short):,} of {len(quality.ids):,} recordings are shorter than the long-term "
+        f"receptive field ({quality.long_term_field:,} frames, "
+        f"{quality.long_term_field / quality.frame_rate:.3g} s): their long-term embedding never "
+        "sees a full field.</p>"
+        if short
+        else ""
+    )
+    if quality.masked_overall == 0:
+        return f"<p>No {what} is missing in any frame.</p>{short_text}"
     worst = np.argsort(-quality.missing.mean(axis=0))[:3]
     columns = ", ".join(
         f"{escape(quality.columns[i])} {quality.missing[:, i].mean():.1%}" for i in worst
@@ -122,7 +137,7 @@ def quality_html(quality: DataQuality) -> str:
     intro = (
         f"<p>{quality.masked_overall:.1%} of all frames are masked (any feature missing: the "
         "network sees them as missing and never predicts from or for them). Most often "
-        f"missing {what}s (mean over recordings): {columns}.</p>"
+        f"missing {what}s (mean over recordings): {columns}.</p>{short_text}"
     )
     by_group = quality.group_masked()
     if by_group and len(by_group) < len(quality.ids):
@@ -130,21 +145,21 @@ def quality_html(quality: DataQuality) -> str:
         intro += "<p>Masked frames per group (most first): " + ", ".join(
             f"{escape(g)} {v:.1%}" for g, v in worst_groups
         ) + ".</p>"  # fmt: skip
-    order = np.argsort(-quality.masked, kind="stable")[:MAX_TABLE_ROWS]
+    gaps = [i for i in np.argsort(-quality.masked, kind="stable") if quality.masked[i] > 0]
+    order = gaps[:MAX_TABLE_ROWS]
     rows = "".join(
         f"<tr><th>{escape(quality.ids[i])}</th><td>{quality.lengths[i]:,}</td>"
         f"<td>{quality.lengths[i] / quality.frame_rate:.1f}</td><td>{quality.masked[i]:.1%}</td>"
         f"<td>{escape(quality.columns[int(np.argmax(quality.missing[i]))])} "
-        f"{quality.missing[i].max():.1%}</td>"
-        f"<td>{'yes' if quality.ids[i] in quality.short else ''}</td></tr>"
+        f"{quality.missing[i].max():.1%}</td></tr>"
         for i in order
     )
-    more = len(quality.ids) - len(order)
-    note = f"<p class='caption'>… and {more} more recordings.</p>" if more > 0 else ""
+    more = len(gaps) - len(order)
+    note = f"<p class='caption'>… and {more} more recordings with gaps.</p>" if more > 0 else ""
     return (
         f"{intro}<table class='plain'><thead><tr><th>recording (most masked first)</th>"
         f"<th>frames</th><th>seconds</th><th>masked</th><th>most missing {what}</th>"
-        f"<th>shorter than long-term field</th></tr></thead><tbody>{rows}</tbody></table>{note}"
+        f"</tr></thead><tbody>{rows}</tbody></table>{note}"
     )
 
 

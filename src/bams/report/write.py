@@ -137,6 +137,8 @@ def _quality_figure(add, model, data: Recordings):
     """The data-quality figure; returns the :class:`~bams.report.quality.DataQuality`."""
     fields = model.receptive_fields_
     quality = data_quality(data, fields.get("long_term"))
+    if quality.masked_overall == 0:
+        return quality  # nothing to draw: the page says so
     add(
         "data_quality",
         quality_figure(quality),
