@@ -30,7 +30,9 @@ def test_default_encoders():
     encoders = default_encoders()
     assert sorted(encoders) == ["long_term", "short_term"]
     assert encoders["short_term"].channels == [64, 64, 32, 32]
-    assert encoders["long_term"].dilation_base == 4
+    # In seconds (the paper's 1365 frames at 30 Hz), converted to frames at fit time.
+    assert encoders["long_term"].dilation_base is None
+    assert encoders["long_term"].receptive_field_s == pytest.approx(45.5)
     assert encoders["long_term"].bootstrap_max_offset is None
     # A fresh dict each time: mutating one config never leaks into another.
     encoders["short_term"].channels.append(1)
@@ -167,7 +169,7 @@ def test_overrides_use_dotted_paths_and_yaml_values():
     assert config.train.epochs == 3
     assert config.model.hoa_bins == 16
     assert config.model.encoders["long_term"].channels == [32, 32, 32]
-    assert config.model.encoders["long_term"].dilation_base == 4  # untouched
+    assert config.model.encoders["long_term"].receptive_field_s == 45.5  # untouched
     assert config.train.grad_clip_norm is None
     assert config.train.devices == "auto"
     assert config.data == "/tmp/data.npz"

@@ -14,7 +14,14 @@ from rich.console import Console
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from bams.config import ModelConfig, RunConfig, from_dict, save_config, to_dict
+from bams.config import (
+    ModelConfig,
+    RunConfig,
+    from_dict,
+    resolve_timescales,
+    save_config,
+    to_dict,
+)
 from bams.config.params import (
     config_from_params,
     parameter_defaults,
@@ -52,6 +59,9 @@ class BAMS(TransformerMixin, BaseEstimator):
         Normalization and quantization fitted on the training data.
     receptive_fields_ : dict
         Receptive field of each latent space, in frames.
+    frame_rate_ : float
+        Frame rate of the training data, with which durations given in seconds were
+        converted to frames (see :func:`~bams.config.resolve_timescales`).
     history_ : dict
         Per-epoch mean of each loss term.
     data_source_ : str or None
@@ -85,10 +95,18 @@ class BAMS(TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ configuration
     def get_config(self) -> RunConfig:
-        """The :class:`~bams.config.RunConfig` these parameters describe (validated)."""
-        return config_from_params(
+        """The :class:`~bams.config.RunConfig` these parameters describe (validated).
+
+        Once fitted, every timescale is in frames, converted with the training data's frame
+        rate (``frame_rate_``); before, those given in seconds are ``None`` (or ``"auto"``).
+        """
+        config = config_from_params(
             self.get_params(deep=False), data=getattr(self, "data_source_", None)
         )
+        frame_rate = getattr(self, "frame_rate_", None)
+        if frame_rate is not None:
+            config.model = resolve_timescales(config.model, frame_rate)
+        return config
 
     @classmethod
     def from_config(cls, config: RunConfig, **overrides: Any) -> BAMS:
@@ -128,7 +146,8 @@ class BAMS(TransformerMixin, BaseEstimator):
             asked without a checkpoint of the same model.
         """
         data = as_recordings(X)
-        config = self.get_config()
+        # Every timescale in frames for these data, then checked (all problems at once).
+        config = config_from_params(self.get_params(deep=False), frame_rate=data.frame_rate)
         config.data = str(Path(data.source).resolve()) if data.source else None
         run_dir = Path(self.output_dir) if self.output_dir is not None else None
         if run_dir is not None:
@@ -150,7 +169,7 @@ class BAMS(TransformerMixin, BaseEstimator):
             if fabric.is_global_zero and run_dir is not None:
                 save_config(config, run_dir / CONFIG_FILE)
             if self.verbose and fabric.is_global_zero:
-                _print_receptive_fields(network.receptive_fields, data.frame_rate)
+                _print_timescales(network.receptive_fields, config.model, data.frame_rate)
             weights, history = fabric.launch(
                 _fit_worker, config, preprocessor, prepared, run_dir, resume_from, self.verbose
             )
@@ -158,6 +177,7 @@ class BAMS(TransformerMixin, BaseEstimator):
             self.network_ = network.eval()
             self.preprocessor_ = preprocessor
             self.receptive_fields_ = network.receptive_fields
+            self.frame_rate_ = float(data.frame_rate)
             self.history_ = history
             self.n_features_in_ = data.n_features
             self.data_source_ = config.data
@@ -228,6 +248,7 @@ class BAMS(TransformerMixin, BaseEstimator):
             "preprocessing": self.preprocessor_.state_dict(),
             "history": self.history_,
             "receptive_fields": self.receptive_fields_,
+            "frame_rate": self.frame_rate_,
             "metadata": library_versions(),
         }
         return atomic_write(path, lambda tmp: torch.save(state, tmp))
@@ -262,6 +283,7 @@ class BAMS(TransformerMixin, BaseEstimator):
         model.network_ = network.eval()
         model.preprocessor_ = preprocessor
         model.receptive_fields_ = network.receptive_fields
+        model.frame_rate_ = state.get("frame_rate")  # None in files saved before it was stored
         model.history_ = dict(state.get("history", {}))
         model.n_features_in_ = len(preprocessor.feature_names_)
         model.data_source_ = config.data
@@ -305,9 +327,14 @@ def _warn_if_few_complete_frames(prepared: PreparedRecordings, threshold: float 
         )
 
 
-def _print_receptive_fields(fields: dict[str, int], frame_rate: float) -> None:
+def _print_timescales(fields: dict[str, int], config: ModelConfig, frame_rate: float) -> None:
+    """Print the receptive fields and the HoA window, in frames and seconds (to stderr)."""
     text = ", ".join(f"{name} {rf} frames ({rf / frame_rate:.1f} s)" for name, rf in fields.items())
-    Console(stderr=True).print(f"[bold]Receptive fields:[/bold] {text}")
+    window = config.hoa_window
+    Console(stderr=True).print(
+        f"[bold]Receptive fields:[/bold] {text}; [bold]HoA window:[/bold] {window} frames "
+        f"({window / frame_rate:.3g} s) at {frame_rate:g} Hz"
+    )
 
 
 _PARAMETER_NAMES = tuple(parameter_defaults())

@@ -38,7 +38,9 @@ def test_sample_frames_are_uniform_over_allowed_frames():
 def small_config(hoa_warmup=8, warmups=(8, 16)):
     return ModelConfig(
         encoders={
-            "short_term": EncoderConfig(channels=[16, 16], dilation_base=2, warmup=warmups[0]),
+            "short_term": EncoderConfig(
+                channels=[16, 16], dilation_base=2, warmup=warmups[0], bootstrap_max_offset=5
+            ),
             "long_term": EncoderConfig(
                 channels=[16, 16], dilation_base=4, warmup=warmups[1], bootstrap_max_offset=None
             ),

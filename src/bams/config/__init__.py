@@ -3,7 +3,8 @@
 - :mod:`bams.config.schema`: the dataclasses, where every default lives;
 - :mod:`bams.config.loading`: dicts and YAML files, ``key=value`` overrides, presets;
 - :mod:`bams.config.checks`: consistency checks, run by every loader;
-- :mod:`bams.config.params`: the flat keyword parameters of :class:`bams.BAMS`.
+- :mod:`bams.config.params`: the flat keyword parameters of :class:`bams.BAMS`;
+- :mod:`bams.config.timescales`: durations in seconds converted to frames at fit time.
 """
 
 from bams.config.checks import check_config
@@ -17,6 +18,7 @@ from bams.config.schema import (
     TrainConfig,
     default_encoders,
 )
+from bams.config.timescales import resolve_timescales
 
 __all__ = [
     "EmbedConfig",
@@ -31,6 +33,7 @@ __all__ = [
     "load_config",
     "parameter_defaults",
     "params_from_config",
+    "resolve_timescales",
     "save_config",
     "to_dict",
 ]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
-from bams.config.schema import RunConfig
+from bams.config.schema import AUTO, RunConfig
 
 __all__ = [
     "INFERENCE_PRECISIONS",
     "TRAINING_PRECISIONS",
     "check_config",
     "inference_precision",
+    "seconds_problems",
     "training_precision",
 ]
 
@@ -88,6 +89,7 @@ def check_config(config: RunConfig) -> None:
         + _out_of_range(config)
         + _window_problems(config)
         + _encoder_problems(config)
+        + seconds_problems(config)
         + _vocabulary_problems(config)
     )
     if problems:
@@ -111,7 +113,7 @@ def _below_minimum(config: RunConfig) -> list[str]:
     return [
         f"Expected {name} >= {minimum}, but got {value}."
         for name, (value, minimum) in minimums.items()
-        if value < minimum
+        if value is not None and value < minimum  # None: from seconds, checked there
     ]
 
 
@@ -148,7 +150,7 @@ def _out_of_range(config: RunConfig) -> list[str]:
     outside = [f for f in t.lr_decay_at if not 0 <= f <= 1]
     if outside:
         problems.append(f"Expected lr_decay_at fractions in [0, 1], but got {t.lr_decay_at}.")
-    if m.hoa_warmup < 0:
+    if m.hoa_warmup is not None and m.hoa_warmup < 0:
         problems.append(f"Expected hoa_warmup >= 0, but got {m.hoa_warmup}.")
     return problems
 
@@ -172,8 +174,9 @@ def _vocabulary_problems(config: RunConfig) -> list[str]:
 
 def _window_problems(config: RunConfig) -> list[str]:
     m, t, problems = config.model, config.train, []
-    warmups = [m.hoa_warmup] + [e.warmup for e in m.encoders.values()]
-    if t.window_length <= max(warmups):
+    # Warm-ups given in seconds are checked again once in frames (at fit time).
+    warmups = [w for w in [m.hoa_warmup] + [e.warmup for e in m.encoders.values()] if w is not None]
+    if warmups and t.window_length <= max(warmups):
         problems.append(
             f"Expected window_length longer than every warm-up ({max(warmups)} frames), "
             f"but got {t.window_length}."
@@ -196,15 +199,49 @@ def _encoder_problems(config: RunConfig) -> list[str]:
             ("kernel_size", enc.kernel_size),
             ("dilation_base", enc.dilation_base),
         ):
-            if value < 1:
+            if value is not None and value < 1:
                 problems.append(f"Expected {field} >= 1 for {name}, but got {value}.")
         if not (math.isfinite(enc.dropout) and 0 <= enc.dropout < 1):
             problems.append(f"Expected 0 <= dropout < 1 for {name}, but got {enc.dropout}.")
-        if enc.warmup < 0:
+        if enc.warmup is not None and enc.warmup < 0:
             problems.append(f"Expected warmup >= 0 for {name}, but got {enc.warmup}.")
-        if enc.bootstrap_max_offset is not None and enc.bootstrap_max_offset < 0:
+        offset = enc.bootstrap_max_offset
+        if isinstance(offset, str) and offset != AUTO:
             problems.append(
-                f"Expected bootstrap_max_offset >= 0 for {name}, "
-                f"but got {enc.bootstrap_max_offset}."
+                f"Expected bootstrap_max_offset >= 0, {AUTO!r} or None for {name}, "
+                f"but got {offset!r}."
             )
+        elif isinstance(offset, int) and offset < 0:
+            problems.append(f"Expected bootstrap_max_offset >= 0 for {name}, but got {offset}.")
+    return problems
+
+
+def seconds_problems(config: RunConfig) -> list[str]:
+    """Durations in seconds: finite, > 0 (a warm-up may be 0); ``None`` where it means none.
+
+    Examples
+    --------
+    >>> from bams.config import RunConfig
+    >>> config = RunConfig()
+    >>> config.model.hoa_window_s = 0.0
+    >>> seconds_problems(config)
+    ['Expected hoa_window_s > 0 seconds, but got 0.0.']
+    """
+    m = config.model
+    positive: dict[str, float | None] = {"hoa_window_s": m.hoa_window_s}
+    non_negative: dict[str, float | None] = {"hoa_warmup_s": m.hoa_warmup_s}
+    for name, enc in m.encoders.items():
+        positive[f"receptive_field_s of {name}"] = enc.receptive_field_s
+        positive[f"bootstrap_max_offset_s of {name}"] = enc.bootstrap_max_offset_s
+        non_negative[f"warmup_s of {name}"] = enc.warmup_s
+    problems = [
+        f"Expected {name} > 0 seconds, but got {value}."
+        for name, value in positive.items()
+        if value is not None and not (math.isfinite(value) and value > 0)
+    ]
+    problems += [
+        f"Expected {name} >= 0 seconds, but got {value}."
+        for name, value in non_negative.items()
+        if value is not None and not (math.isfinite(value) and value >= 0)
+    ]
     return problems

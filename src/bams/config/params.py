@@ -13,9 +13,10 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from bams.config.checks import check_config
+from bams.config.checks import check_config, seconds_problems
 from bams.config.loading import from_dict, to_dict
 from bams.config.schema import EmbedConfig, ModelConfig, RunConfig, TrainConfig
+from bams.config.timescales import resolve_timescales
 
 __all__ = [
     "SECTIONS",
@@ -60,8 +61,21 @@ def parameter_signature() -> inspect.Signature:
     return inspect.Signature(parameters)
 
 
-def config_from_params(params: Mapping[str, Any], data: str | None = None) -> RunConfig:
+def config_from_params(
+    params: Mapping[str, Any], data: str | None = None, frame_rate: float | None = None
+) -> RunConfig:
     """The checked :class:`RunConfig` that flat estimator parameters describe.
+
+    Parameters
+    ----------
+    params
+        Every estimator parameter (see :func:`parameter_defaults`).
+    data
+        The ``data`` entry of the configuration.
+    frame_rate
+        If given, the timescales given in seconds are converted to frames for data at this
+        rate (:func:`~bams.config.resolve_timescales`) before the checks, so that those in
+        frames (e.g. the warm-ups against ``window_length``) are checked with the rest.
 
     Raises
     ------
@@ -90,6 +104,8 @@ def config_from_params(params: Mapping[str, Any], data: str | None = None) -> Ru
     config = RunConfig(
         data=data, output_dir=str(output_dir) if output_dir is not None else "", **sections
     )
+    if frame_rate is not None and not seconds_problems(config):
+        config.model = resolve_timescales(config.model, frame_rate)
     check_config(config)
     return config
 

@@ -10,51 +10,87 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+AUTO = "auto"
+"""The value of ``bootstrap_max_offset`` that means "from ``bootstrap_max_offset_s``"."""
+
 
 @dataclass
 class EncoderConfig:
     """One latent space: a causal encoder and its bootstrap loss.
+
+    Timescales are given in frames or in seconds: a frame field left unset (``None``, or
+    ``"auto"`` for ``bootstrap_max_offset``) is computed from its ``*_s`` field with the data's
+    frame rate when :meth:`bams.BAMS.fit` starts (see :mod:`bams.config.timescales`); a frame
+    field that is set wins.
 
     Attributes
     ----------
     channels
         Output channels of each temporal block; the last one is the embedding size.
     dilation_base
-        Dilation of block ``i`` is ``dilation_base ** i``.
+        Dilation of block ``i`` is ``dilation_base ** i``. ``None``: chosen (with an unset
+        ``kernel_size``) so that the receptive field is closest to ``receptive_field_s``, or 2
+        if that is ``None`` too.
     kernel_size
-        Convolution kernel size.
+        Convolution kernel size. ``None``: chosen (2 to 7) like ``dilation_base``, or 3.
     dropout
         Dropout probability inside the blocks.
     architecture
         Name of the encoder in :mod:`bams.models.registry`.
     bootstrap_max_offset
         Bootstrap pairs are frames ``t`` and ``t + d`` with ``0 <= d <= bootstrap_max_offset``;
-        ``None`` pairs any two frames of a training window.
+        ``None`` pairs any two frames of a training window; ``"auto"``: from
+        ``bootstrap_max_offset_s``.
     bootstrap_weight
         Weight of this latent's bootstrap loss in the total loss.
     warmup
         Frames at the start of each training window not used as bootstrap samples, because the
-        encoder has not seen enough context there.
+        encoder has not seen enough context there. ``None``: from ``warmup_s``.
+    receptive_field_s
+        Receptive field wanted, in seconds, when ``dilation_base`` or ``kernel_size`` is unset;
+        ``None``: no target (dilation base 2, kernel size 3).
+    warmup_s
+        ``warmup`` in seconds (rounded to frames).
+    bootstrap_max_offset_s
+        ``bootstrap_max_offset`` in seconds (rounded, at least 1 frame); ``None``: any two
+        frames.
     """
 
     channels: list[int]
-    dilation_base: int = 2
-    kernel_size: int = 3
+    dilation_base: int | None = None
+    kernel_size: int | None = None
     dropout: float = 0.2
     architecture: str = "tcn"
-    bootstrap_max_offset: int | None = 5
+    bootstrap_max_offset: int | str | None = AUTO
     bootstrap_weight: float = 0.5
-    warmup: int = 60
+    warmup: int | None = None
+    receptive_field_s: float | None = None
+    warmup_s: float = 2.0
+    bootstrap_max_offset_s: float | None = 5 / 30
 
 
 def default_encoders() -> dict[str, EncoderConfig]:
-    """The paper's two latent spaces (receptive fields of 61 and 1365 frames)."""
+    """The paper's two latent spaces, in seconds (receptive fields of 61 and 1365 frames at 30 Hz).
+
+    Examples
+    --------
+    >>> from bams.config.timescales import resolve_encoder
+    >>> [resolve_encoder(e, 30.0).dilation_base for e in default_encoders().values()]
+    [2, 4]
+    """
     return {
         "short_term": EncoderConfig(
-            channels=[64, 64, 32, 32], dilation_base=2, bootstrap_max_offset=5, warmup=60
+            channels=[64, 64, 32, 32],
+            receptive_field_s=61 / 30,
+            warmup_s=2.0,
+            bootstrap_max_offset_s=5 / 30,
         ),
         "long_term": EncoderConfig(
-            channels=[64, 64, 64, 32, 32], dilation_base=4, bootstrap_max_offset=None, warmup=100
+            channels=[64, 64, 64, 32, 32],
+            receptive_field_s=1365 / 30,
+            warmup_s=100 / 30,
+            bootstrap_max_offset=None,
+            bootstrap_max_offset_s=None,
         ),
     }
 
@@ -70,28 +106,34 @@ class ModelConfig:
     hoa_bins
         Bins per action feature in the histogram-of-actions (HoA) target.
     hoa_window
-        Future frames ``t+1 .. t+hoa_window`` summarized by the HoA target at frame ``t``.
+        Future frames ``t+1 .. t+hoa_window`` summarized by the HoA target at frame ``t``;
+        ``None``: from ``hoa_window_s`` (rounded, at least 1 frame) at fit time.
     hoa_quantiles
         Percentiles (0-100) of each action on the training data that bound the bins; values
         beyond fall in the end bins.
     hoa_weight
         Weight of the HoA loss in the total loss.
     hoa_warmup
-        Frames at the start of each training window left out of the HoA loss.
+        Frames at the start of each training window left out of the HoA loss; ``None``: from
+        ``hoa_warmup_s`` at fit time.
     predictor_hidden
         Hidden sizes of the HoA predictor MLP.
     head_expansion
         Hidden width of each bootstrap head, as a multiple of its latent size.
+    hoa_window_s, hoa_warmup_s
+        ``hoa_window`` and ``hoa_warmup`` in seconds, used where those are ``None``.
     """
 
     encoders: dict[str, EncoderConfig] = field(default_factory=default_encoders)
     hoa_bins: int = 32
-    hoa_window: int = 30
+    hoa_window: int | None = None
     hoa_quantiles: tuple[float, float] = (0.5, 99.5)
     hoa_weight: float = 500.0
-    hoa_warmup: int = 60
+    hoa_warmup: int | None = None
     predictor_hidden: list[int] = field(default_factory=lambda: [256, 512, 512])
     head_expansion: int = 4
+    hoa_window_s: float = 1.0
+    hoa_warmup_s: float = 2.0
 
 
 @dataclass

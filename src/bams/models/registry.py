@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from torch import nn
 
 from bams.config import EncoderConfig
+from bams.config.timescales import tcn_shape
 from bams.models.tcn import TCN
 
 EncoderFactory = Callable[[int, EncoderConfig], nn.Module]
@@ -37,16 +39,23 @@ def list_encoders() -> list[str]:
 def build_encoder(in_channels: int, config: EncoderConfig) -> nn.Module:
     """Build the encoder named ``config.architecture``.
 
+    The factory receives ``config`` with its kernel size and dilation base set (see
+    :func:`bams.config.timescales.tcn_shape`).
+
     Raises
     ------
     ValueError
-        If the architecture is not registered.
+        If the architecture is not registered, or the receptive field is given in seconds
+        only (resolve the model configuration with the frame rate first).
     """
     if config.architecture not in _ENCODERS:
         raise ValueError(
             f"Expected an encoder architecture among {list_encoders()}, "
             f"but got {config.architecture!r}."
         )
+    if config.kernel_size is None or config.dilation_base is None:
+        kernel_size, dilation_base = tcn_shape(config, frame_rate=None)
+        config = dataclasses.replace(config, kernel_size=kernel_size, dilation_base=dilation_base)
     return _ENCODERS[config.architecture](in_channels, config)
 
 

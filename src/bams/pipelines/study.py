@@ -17,7 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bams.config import to_dict
+from bams.config import resolve_timescales, to_dict
 from bams.data import Recordings
 from bams.embedding import Embedding
 from bams.estimator import BAMS
@@ -188,6 +188,7 @@ def _trained(
         if (out / MODEL_FILE).is_file():
             saved = BAMS.load(out / MODEL_FILE)
             wanted, found = model.get_config(), saved.get_config()
+            wanted.model = resolve_timescales(wanted.model, data.frame_rate)  # as fit does
             same_model = to_dict(wanted.model) == to_dict(found.model)
             if same_model and to_dict(wanted.train) == to_dict(found.train):
                 return saved, True

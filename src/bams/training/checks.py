@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from bams.config import ModelConfig
+from bams.config.timescales import resolve_timescales
 from bams.models import build_encoder
 from bams.training.windows import PreparedRecordings
 
@@ -37,7 +38,8 @@ def check_training_frames(
     prepared
         The preprocessed training recordings (validity channel last in ``inputs``).
     config
-        Warm-ups, HoA window and encoders.
+        Warm-ups, HoA window and encoders (durations in seconds are converted with
+        ``frame_rate``).
     frame_rate
         Frames per second, to give durations in the messages.
     receptive_fields
@@ -55,6 +57,7 @@ def check_training_frames(
     ValueError
         If no recording has a usable HoA frame.
     """
+    config = resolve_timescales(config, frame_rate)
     lengths = np.asarray(prepared.lengths, dtype=np.int64)
     if not _usable_hoa_frames(prepared, config).any():
         longest = int(lengths.max(initial=0))

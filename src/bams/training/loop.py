@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader
 
 from bams.config import RunConfig, TrainConfig, to_dict
 from bams.config.checks import training_precision
+from bams.config.timescales import unresolved_fields
 from bams.layout import CHECKPOINT_DIR, LAST_CHECKPOINT
 from bams.models import BAMSNetwork
 from bams.training.checkpoint import library_versions, save_checkpoint
@@ -115,7 +116,18 @@ def train_network(
         The trained network's weights, on CPU.
     history : dict
         Per-epoch mean of each loss term, ``{"epoch": [...], "total": [...], ...}``.
+
+    Raises
+    ------
+    ValueError
+        If a timescale of ``config.model`` is still in seconds only.
     """
+    unresolved = unresolved_fields(config.model)
+    if unresolved:
+        raise ValueError(
+            "Expected a model configuration with every timescale in frames (see "
+            f"bams.config.resolve_timescales), but got {', '.join(unresolved)} unset."
+        )
     train = config.train
     dataset = WindowDataset(prepared, train.window_length, config.model.hoa_window, seed=train.seed)
     loader = fabric.setup_dataloaders(
