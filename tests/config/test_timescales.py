@@ -12,6 +12,7 @@ from bams.config import (
     ModelConfig,
     RunConfig,
     check_config,
+    from_dict,
     load_config,
     resolve_timescales,
 )
@@ -193,3 +194,12 @@ def test_a_fit_at_50_hz_shows_and_stores_frames_and_seconds(small_data, tmp_path
     assert loaded.frame_rate_ == 50.0
     for a, b in zip(loaded.transform(data), model.transform(data), strict=True):
         np.testing.assert_array_equal(a["long_term"], b["long_term"])
+
+
+def test_a_config_saved_in_frames_only_means_the_same_at_any_frame_rate():
+    # As written before the seconds fields existed: every timescale in frames.
+    encoder = {"channels": [8, 8], "dilation_base": 2, "kernel_size": 3, "warmup": 60}
+    values = {"encoders": {"a": {**encoder, "bootstrap_max_offset": 5}}, "hoa_window": 30}
+    model = from_dict(ModelConfig, {**values, "hoa_warmup": 60})
+    assert unresolved_fields(model) == []
+    assert resolve_timescales(model, 150.0) == model

@@ -116,18 +116,8 @@ def train_network(
         The trained network's weights, on CPU.
     history : dict
         Per-epoch mean of each loss term, ``{"epoch": [...], "total": [...], ...}``.
-
-    Raises
-    ------
-    ValueError
-        If a timescale of ``config.model`` is still in seconds only.
     """
-    unresolved = unresolved_fields(config.model)
-    if unresolved:
-        raise ValueError(
-            "Expected a model configuration with every timescale in frames (see "
-            f"bams.config.resolve_timescales), but got {', '.join(unresolved)} unset."
-        )
+    _check_in_frames(config)
     train = config.train
     dataset = WindowDataset(prepared, train.window_length, config.model.hoa_window, seed=train.seed)
     loader = fabric.setup_dataloaders(
@@ -193,6 +183,16 @@ def _optimizer(network: BAMSNetwork, train: TrainConfig) -> torch.optim.Optimize
         ],
         weight_decay=train.weight_decay,
     )
+
+
+def _check_in_frames(config: RunConfig) -> None:
+    """Raise ``ValueError`` if a timescale of ``config.model`` is still in seconds only."""
+    unresolved = unresolved_fields(config.model)
+    if unresolved:
+        raise ValueError(
+            "Expected a model configuration with every timescale in frames (see "
+            f"bams.config.resolve_timescales), but got {', '.join(unresolved)} unset."
+        )
 
 
 @dataclass
