@@ -154,11 +154,23 @@ def mabe_mice() -> dict[str, Any]:
 
 @register_preset
 def mabe_flies() -> dict[str, Any]:
-    """MABe 2022 fly groups (not in the paper): whole 4,500-frame clips, as for the mice.
-
-    The timescales are the defaults in seconds, converted with the data's frame rate.
-    """
-    return {"batch_size": 32, "window_length": 4500, "epochs": 500}
+    """MABe 2022 fly groups (not in the paper): whole 4,500-frame clips, as for the mice."""
+    # The encoders stay in frames (61 and 1,365: 0.4 s and 9 s at 150 Hz), as before the
+    # defaults moved to seconds: at 150 Hz the seconds defaults give a 6,249-frame long-term
+    # field, longer than a whole 30 s clip, and a larger network. Not measured either way.
+    return {
+        "encoders": {
+            "short_term": {"channels": [64, 64, 32, 32], "dilation_base": 2,
+                           "bootstrap_max_offset": 5, "warmup": 60},
+            "long_term": {"channels": [64, 64, 64, 32, 32], "dilation_base": 4,
+                          "bootstrap_max_offset": None, "warmup": 100},
+        },  # fmt: skip
+        "hoa_window": 30,
+        "hoa_warmup": 60,
+        "batch_size": 32,
+        "window_length": 4500,
+        "epochs": 500,
+    }
 
 
 @register_preset
