@@ -181,3 +181,13 @@ def test_bams_train_gives_one_error_line_or_trains(tiny_files, tmp_path_factory,
         errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
         assert len(errors) == 1, (items, result.output)
         assert isinstance(result.exception, SystemExit), (items, result.exception)
+
+
+def test_a_diverging_run_ends_with_one_error_line(tiny_files, tmp_path):
+    """Found by the property above: a huge loss weight made the gradient norm infinite."""
+    files = ["--data", str(tiny_files / "d.npz"), "--config", str(tiny_files / "tiny.yaml")]
+    args = ["train", *files, "--output-dir", str(tmp_path / "run"), "-s", "model.hoa_weight=3e38"]
+    result = CliRunner().invoke(app, [*args, "-s", "train.max_steps=1", "-s", "train.logger=none"])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "training diverged at step 1" in errors[0]

@@ -248,9 +248,13 @@ class _Run:
                 train.bootstrap_pairs,
             )
             self.optimizer.zero_grad(set_to_none=True)
+            _check_finite(losses["total"], self.step + 1)
             fabric.backward(losses["total"])
             if train.grad_clip_norm is not None:
-                fabric.clip_gradients(self.model, self.optimizer, max_norm=train.grad_clip_norm)
+                try:
+                    fabric.clip_gradients(self.model, self.optimizer, max_norm=train.grad_clip_norm)
+                except RuntimeError as err:  # a non-finite gradient norm
+                    raise ValueError(_diverged(self.step + 1)) from err
             self.optimizer.step()
             self.step += 1
             self.n_batches += 1
@@ -313,3 +317,16 @@ class _Run:
 
 def _format_losses(values: dict[str, float]) -> str:
     return " ".join(f"{k.removesuffix('_term')} {v:.3g}" for k, v in values.items())
+
+
+def _diverged(step: int) -> str:
+    return (
+        f"Expected finite losses and gradients, but training diverged at step {step}; lower "
+        "the learning rate or the loss weights (hoa_weight, bootstrap_weight)."
+    )
+
+
+def _check_finite(total: torch.Tensor, step: int) -> None:
+    """Stop with one clear error instead of training on an infinite or NaN loss."""
+    if not bool(torch.isfinite(total.detach())):
+        raise ValueError(_diverged(step))
