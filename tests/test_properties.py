@@ -191,3 +191,13 @@ def test_a_diverging_run_ends_with_one_error_line(tiny_files, tmp_path):
     assert result.exit_code == 2, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "training diverged at step 1" in errors[0]
+
+
+def test_an_overflowing_learning_rate_is_a_config_error(tiny_files, tmp_path):
+    """Found by the property above: learning_rate=3.4e37 overflowed AdamW with a traceback."""
+    files = ["--data", str(tiny_files / "d.npz"), "--config", str(tiny_files / "tiny.yaml")]
+    args = ["train", *files, "--output-dir", str(tmp_path / "run")]
+    result = CliRunner().invoke(app, [*args, "-s", "train.learning_rate=3.4e37"])
+    assert result.exit_code == 2, result.output
+    assert "Expected learning_rate x head_lr_multiplier <= 1e6" in result.output
+    assert not (tmp_path / "run").exists()

@@ -137,6 +137,12 @@ def _out_of_range(config: RunConfig) -> list[str]:
         for name, value in non_negative.items()
         if not (math.isfinite(value) and value >= 0)
     ]
+    head_rate = t.learning_rate * t.head_lr_multiplier
+    if not head_rate <= 1e6:  # larger rates overflow AdamW's float32 state (inf included)
+        problems.append(
+            "Expected learning_rate x head_lr_multiplier <= 1e6, but got "
+            f"{t.learning_rate} x {t.head_lr_multiplier}."
+        )
     if t.grad_clip_norm is not None and not (
         math.isfinite(t.grad_clip_norm) and t.grad_clip_norm > 0
     ):
