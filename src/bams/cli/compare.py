@@ -64,7 +64,7 @@ def compare(
         f"(p = {result.distance_p:.3g})"
     )
     if result.motifs is not None:
-        differ = result.motifs[result.motifs["q_value"] < 0.05]["motif"].tolist()
+        differ = result.differing_motifs()
         typer.echo(
             f"Motif usage: {len(differ)} of {len(result.motifs)} motifs differ (q < 0.05)"
             + (f": {differ}" if differ else "")

@@ -98,6 +98,12 @@ class Comparison:
         ]  # fmt: skip
         return pd.DataFrame([{**row, **common} for row in rows])
 
+    def differing_motifs(self, alpha: float = 0.05) -> list[int]:
+        """The motifs whose usage differs between groups (FDR q-value below ``alpha``)."""
+        if self.motifs is None:
+            return []
+        return [int(k) for k in self.motifs.loc[self.motifs["q_value"] < alpha, "motif"]]
+
     def motif_frame(self) -> pd.DataFrame:
         """Per motif: mean usage per group, difference, effect sizes, p- and q-values.
 

@@ -53,8 +53,8 @@ def comparison_figure(saved, means: np.ndarray, usage: np.ndarray | None = None)
         ax.scatter((x + jitter).ravel(), rows.ravel(), s=7, color=color, zorder=3)
     if c.motifs is not None:
         top = float(np.nanmax(usage)) * 1.08
-        for motif in c.motifs.loc[c.motifs["q_value"] < 0.05, "motif"]:
-            ax.text(int(motif), top, "*", ha="center", fontsize=14)
+        for motif in c.differing_motifs():
+            ax.text(motif, top, "*", ha="center", fontsize=14)
         ax.set_ylim(0, top * 1.08)
     ax.set_xticks(np.arange(k))
     ax.set_xlabel("motif")

@@ -111,7 +111,7 @@ def _comparison_sentence(saved) -> str:
         f"(p = {c.distance_p:.3g})"
     )
     if c.motifs is not None:
-        differ = c.motifs[c.motifs["q_value"] < 0.05]["motif"].tolist()
+        differ = c.differing_motifs()
         text += f"; {len(differ)} of {len(c.motifs)} motifs differ in usage (q < 0.05)"
     return text + "."
 
