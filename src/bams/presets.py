@@ -160,10 +160,18 @@ def mabe_flies() -> dict[str, Any]:
     # field, longer than a whole 30 s clip, and a larger network. Not measured either way.
     return {
         "encoders": {
-            "short_term": {"channels": [64, 64, 32, 32], "dilation_base": 2,
-                           "bootstrap_max_offset": 5, "warmup": 60},
-            "long_term": {"channels": [64, 64, 64, 32, 32], "dilation_base": 4,
-                          "bootstrap_max_offset": None, "warmup": 100},
+            "short_term": {
+                "channels": [64, 64, 32, 32],
+                "dilation_base": 2,
+                "bootstrap_max_offset": 5,
+                "warmup": 60,
+            },
+            "long_term": {
+                "channels": [64, 64, 64, 32, 32],
+                "dilation_base": 4,
+                "bootstrap_max_offset": None,
+                "warmup": 100,
+            },
         },  # fmt: skip
         "hoa_window": 30,
         "hoa_warmup": 60,
