@@ -40,6 +40,10 @@ def train(
         int | None,
         typer.Option(help="Optimizer steps; overrides --epochs. (default: the config's, none)"),
     ] = None,
+    max_minutes: Annotated[
+        float | None,
+        typer.Option(help="Stop after about this many minutes (steps fitted to it). (default: none)"),
+    ] = None,
     accelerator: AcceleratorOption = None,
     devices: DevicesOption = None,
     num_nodes: Annotated[
@@ -70,6 +74,7 @@ def train(
     flags = {
         "epochs": epochs,
         "max_steps": steps,
+        "max_minutes": max_minutes,
         "accelerator": accelerator,
         "num_nodes": num_nodes,
         "strategy": strategy,

@@ -191,6 +191,8 @@ def _window_problems(config: RunConfig) -> list[str]:
         problems.append(f"Expected 0 < hoa_frame_fraction <= 1, but got {t.hoa_frame_fraction}.")
     if t.max_steps is not None and t.max_steps < 1:
         problems.append(f"Expected max_steps >= 1 or None, but got {t.max_steps}.")
+    if t.max_minutes is not None and not t.max_minutes > 0:
+        problems.append(f"Expected max_minutes > 0 or None, but got {t.max_minutes}.")
     return problems
 
 

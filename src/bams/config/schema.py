@@ -146,6 +146,11 @@ class TrainConfig:
         One epoch draws about one window per ``window_length`` frames of data.
     max_steps
         If set, stop after this many optimizer steps (overrides ``epochs``).
+    max_minutes
+        If set, also stop after about this many minutes of training (wall clock from the
+        first step; each call of ``fit`` gets its own budget). The speed of the first steps
+        sets the number of steps, and with it the learning-rate schedule, so that training
+        ends in time; a run that slows down later still stops at the budget.
     batch_size
         Windows per optimizer step (per device).
     window_length
@@ -181,6 +186,7 @@ class TrainConfig:
 
     epochs: int = 100
     max_steps: int | None = None
+    max_minutes: float | None = None
     batch_size: int = 32
     window_length: int = 1800
     learning_rate: float = 1e-3

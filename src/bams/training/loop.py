@@ -210,6 +210,8 @@ class _Run:
     step: int = 0
     announce: Callable[[str], object] | None = None
     first_step: tuple[int, float] | None = None  # (step, time) of the first step timed
+    budget_clock: list[float] = field(default_factory=list)  # start, then after the 1st step
+    budget_start_step: int = 0
     history: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sums: dict[str, torch.Tensor] = field(default_factory=dict)
     n_batches: int = 0
@@ -232,6 +234,9 @@ class _Run:
         """One pass over ``loader`` (or until the last step); ``show`` updates the progress bar."""
         train, fabric = self.config.train, self.fabric
         self.model.train()
+        if not self.budget_clock:
+            self.budget_clock.append(_now())
+            self.budget_start_step = self.step
         self.sums = defaultdict(lambda: torch.zeros((), device=fabric.device))
         self.n_batches = 0
         for batch in loader:
@@ -258,6 +263,7 @@ class _Run:
             self.optimizer.step()
             self.step += 1
             self.n_batches += 1
+            self._keep_to_budget(show)
             self._estimate()
             for key, value in losses.items():
                 self.sums[key] += value.detach()
@@ -269,6 +275,31 @@ class _Run:
             show(completed=self.step, epoch=epoch + 1)
             if self.step >= self.total_steps:
                 break
+
+    def _keep_to_budget(self, show) -> None:
+        """With ``max_minutes``, fit the step count to the budget; stop once it is spent.
+
+        The speed of steps 2 to ``1 + ESTIMATE_AFTER_STEPS`` (the first is warm-up) sets the
+        number of steps, so the learning-rate schedule spans the budget. Rank 0 decides.
+        """
+        minutes = self.config.train.max_minutes
+        if minutes is None:
+            return
+        budget, now = 60.0 * minutes, _now()
+        spent = now - self.budget_clock[0]
+        done = self.step - self.budget_start_step
+        total = self.total_steps
+        if done == 1:
+            self.budget_clock.append(now)
+        elif done == 1 + ESTIMATE_AFTER_STEPS:
+            per_step = (now - self.budget_clock[1]) / ESTIMATE_AFTER_STEPS
+            total = min(total, self.step + max(0, int((budget - spent) / per_step)))
+        if spent >= budget:
+            total = min(total, self.step)
+        total = int(self.fabric.broadcast(total, src=0))
+        if total != self.total_steps:
+            self.total_steps = total
+            show(total=total)
 
     def _estimate(self) -> None:
         """After a few steps, say how long the rest will take (the first step is warm-up)."""
@@ -313,6 +344,11 @@ class _Run:
             **self.extra_state,
         }
         save_checkpoint(self.fabric, self.checkpoints / LAST_CHECKPOINT, state)
+
+
+def _now() -> float:
+    """Seconds on a monotonic clock (one place, so tests can drive the training budget)."""
+    return time.perf_counter()
 
 
 def _format_losses(values: dict[str, float]) -> str:
