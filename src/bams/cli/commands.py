@@ -42,7 +42,7 @@ def train(
     ] = None,
     max_minutes: Annotated[
         float | None,
-        typer.Option(help="Stop after about this many minutes (steps fitted to it). (default: none)"),
+        typer.Option(help="Stop after about this many minutes of training. (default: none)"),
     ] = None,
     accelerator: AcceleratorOption = None,
     devices: DevicesOption = None,
