@@ -1,0 +1,249 @@
+"""The quality study: trained BAMS against its baselines on six domains, over training seeds.
+
+For each domain (``quality_domains.py``), variant (the default, or one ablation) and training
+budget (minutes on this machine), trains BAMS with each seed, builds every representation
+(BAMS short-term, long-term and both; the untrained network; raw features, their PCA, their
+window average; CEBRA-Time; for the bandit, the maximum-likelihood fit) and reads every task
+out on the domain's fixed splits. Each run's scores go to
+``OUTPUT/DOMAIN/VARIANT/mMINUTES/seedS/result.json``; a run whose result exists is skipped,
+so the study can be interrupted and continued. ``--tables`` then writes docs/quality.md
+from every result found (``quality_tables.py``).
+
+    python benchmarks/quality_study.py --domains synthetic bandit --seeds 0 1 2 --minutes 2
+    python benchmarks/quality_study.py --domains quadrupeds --minutes 1 2 5 10 20 --seeds 0
+    python benchmarks/quality_study.py --tables
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from bams import BAMS, Recordings
+from bams.evaluation import evaluate_readouts, summarize
+from bams.evaluation.identity import (
+    part_means,
+    reidentification_accuracy,
+    session_means,
+    session_reidentification,
+)
+from bams.evaluation.representations import BASELINES, build_representations
+from bams.utils.atomic import atomic_write
+from quality_domains import DOMAINS, Domain
+from quality_variants import VARIANTS
+
+MAX_STEPS = 10**6  # the budget in minutes decides
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domains", nargs="+", default=list(DOMAINS), choices=list(DOMAINS))
+    parser.add_argument("--variants", nargs="+", default=["default"], choices=list(VARIANTS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--minutes", type=float, nargs="+", default=[2.0])
+    parser.add_argument("--cebra-iterations", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
+    parser.add_argument("--max-train-frames", type=int, default=10_000, help="per readout fit")
+    parser.add_argument("--max-test-frames", type=int, default=30_000, help="per readout test")
+    parser.add_argument("--output", type=Path, default=Path("runs/quality"))
+    parser.add_argument("--tables", action="store_true", help="write docs/quality.md and stop")
+    parser.add_argument("--docs", type=Path, default=Path("docs"))
+    args = parser.parse_args()
+    if args.tables:
+        from quality_tables import write_tables
+
+        write_tables(args.output, args.docs)
+        return
+    torch.set_num_threads(args.threads)
+    for name in args.domains:
+        domain = DOMAINS[name]
+        reason = domain.missing()
+        if reason:
+            print(f"{name}: SKIPPED, {reason}", flush=True)
+            continue
+        data = domain.load(args.output / "cache")
+        print(f"{name}: {data}", flush=True)
+        for variant in args.variants:
+            for minutes in args.minutes:
+                for seed in args.seeds:
+                    run_one(domain, data, variant, minutes, seed, args)
+
+
+def run_folder(root: Path, domain: str, variant: str, minutes: float, seed: int) -> Path:
+    """Where one run keeps its model and result."""
+    return root / domain / variant / f"m{minutes:g}" / f"seed{seed}"
+
+
+def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed: int, args):
+    """Train, represent, read out; write ``result.json`` (skipped if it exists)."""
+    folder = run_folder(args.output, domain.name, variant, minutes, seed)
+    if (folder / "result.json").is_file():
+        print(f"  {folder}: done before", flush=True)
+        return
+    changed = VARIANTS[variant](domain.params(data), data)
+    if changed is None:
+        print(f"  {variant} does not apply to {domain.name}", flush=True)
+        return
+    params, data = changed
+    params.update(
+        seed=seed,
+        max_steps=MAX_STEPS,
+        max_minutes=minutes,
+        output_dir=folder / "model",
+        logger="csv",
+        log_every=10,
+        checkpoint_every=10**6,
+        verbose=False,
+    )
+    start = time.perf_counter()
+    model = BAMS(**params).fit(data, overwrite=True)
+    training_s = time.perf_counter() - start
+    methods = methods_of(variant, seed == args.seeds[0])
+    reps, reid = representations(model, data, domain, seed, args.cebra_iterations, methods)
+    extra = domain_extras(domain, data, reps, args.output / "cache")
+    tasks, splits = domain.tasks(data), domain.splits(data)
+    rows = evaluate_readouts(
+        reps,
+        tasks,
+        splits,
+        groups=data.groups if domain.groups else None,
+        max_train_frames=args.max_train_frames,
+        max_test_frames=args.max_test_frames,
+    )
+    summary = summarize(rows)
+    result = {
+        "domain": domain.name,
+        "variant": variant,
+        "minutes": minutes,
+        "seed": seed,
+        "training_s": training_s,
+        "steps": trained_steps(folder / "model"),
+        "receptive_fields": model.receptive_fields_,
+        "scores": scores_of(summary),
+        "reidentification": reid,
+        "levels": {t.name: t.level for t in tasks},
+        **extra,
+        "seconds": time.perf_counter() - start,
+    }
+    atomic_write(folder / "result.json", json.dumps(result, indent=1, default=float))
+    print(
+        f"  {folder}: {result['steps']} steps in {training_s:.0f} s, "
+        f"total {result['seconds']:.0f} s",
+        flush=True,
+    )
+
+
+def methods_of(variant: str, first_seed: bool) -> dict:
+    """The baselines and peers a run builds besides BAMS's latents.
+
+    The default run of the first seed builds them all; the deterministic baselines (raw
+    features, their PCA and window average) are the same for every training seed, so the
+    other seeds build only those that have a seed of their own (the untrained network and
+    CEBRA-Time). Ablations compare BAMS with BAMS: no baselines.
+    """
+    if variant != "default":
+        return {"baselines": (), "peers": ()}
+    if first_seed:
+        return {"baselines": BASELINES, "peers": ("cebra",)}
+    return {"baselines": ("untrained",), "peers": ("cebra",)}
+
+
+def representations(
+    model, data: Recordings, domain: Domain, seed: int, cebra_iterations: int, methods: dict
+):
+    """Every method's representation of ``data``, and its re-identification top-1."""
+    build = dict(seed=seed, cebra_iterations=cebra_iterations, optional_peers=True, **methods)
+    if domain.reidentification != "halves":
+        reps = build_representations(model, data, **build)
+        reid = {}
+        if domain.reidentification == "sessions":
+            reid = {
+                k: session_reidentification(session_means(v), data.groups) for k, v in reps.items()
+            }
+        return reps, reid
+    # Each half embedded on its own, so no half sees the other's context.
+    halves = data.split_parts(2)
+    both = Recordings(
+        data.sequences + halves.sequences,
+        feature_names=data.feature_names,
+        actions=data.actions,
+        frame_rate=data.frame_rate,
+        ids=data.ids + halves.ids,
+    )
+    reps = build_representations(model, both, **build)
+    n = len(data)
+    reid = {k: reidentification_accuracy(*part_means(v[n:], 2)) for k, v in reps.items()}
+    return {k: v[:n] for k, v in reps.items()}, reid
+
+
+def domain_extras(domain: Domain, data: Recordings, reps: dict, cache: Path) -> dict:
+    """The bandit's maximum-likelihood fit: as a representation, and used directly."""
+    if domain.name != "bandit":
+        return {}
+    from bams.pipelines.decision_making import MLE_METHOD, mle_representation, mle_scores
+
+    fit = bandit_fit(data, cache)
+    reps[MLE_METHOD] = mle_representation(fit)
+    reps_reid = session_reidentification(session_means(reps[MLE_METHOD]), data.groups)
+    direct = mle_scores(fit, data, domain.splits(data))
+    return {
+        "mle_direct": {
+            "r2": {k: v[0] for k, v in direct["r2"].items()},
+            "strategy": direct["strategy"][0],
+            "reidentification": direct["reidentification"],
+            "reidentification_of_its_readout": reps_reid,
+        }
+    }
+
+
+def bandit_fit(data: Recordings, cache: Path):
+    """The fit of every session (2 restarts), computed once and kept in ``cache``."""
+    from bams.pipelines.decision_making import PARAMETER_SCALES
+    from bams.sim.bandit import BanditFit, fit_bandit
+
+    path = cache / "bandit_200x4x300_mle.npz"
+    if path.is_file():
+        saved = np.load(path)
+        return BanditFit(
+            parameters={n: saved[n] for n in PARAMETER_SCALES},
+            log_likelihood=saved["log_likelihood"],
+            explore_posterior=list(saved["explore_posterior"]),
+            converged=saved["converged"],
+        )
+    fit = fit_bandit(data, n_restarts=2, seed=0)
+    np.savez(
+        path,
+        **fit.parameters,
+        log_likelihood=fit.log_likelihood,
+        explore_posterior=np.stack(fit.explore_posterior),
+        converged=fit.converged,
+    )
+    return fit
+
+
+def scores_of(summary: list[dict]) -> dict:
+    """``{method: {"task:protocol": primary score}}`` (mean over the readout splits)."""
+    out: dict[str, dict[str, float]] = {}
+    for row in summary:
+        out.setdefault(row["method"], {})[f"{row['task']}:{row['protocol']}"] = row["score"]
+    return out
+
+
+def trained_steps(model_dir: Path) -> int | None:
+    """The last step the CSV logger recorded (the final step is always logged)."""
+    files = sorted(model_dir.glob("logs/*/metrics.csv"))
+    if not files:
+        return None
+    with files[-1].open() as f:
+        steps = [int(row["step"]) for row in csv.DictReader(f) if row.get("step")]
+    return max(steps) if steps else None
+
+
+if __name__ == "__main__":
+    main()
