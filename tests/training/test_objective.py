@@ -271,3 +271,103 @@ def test_losses_put_weight_on_allowed_samples_only_and_average_over_them(monkeyp
     assert 0 < kept.sum() < len(kept)
     expected = 1 - torch.cosine_similarity(prediction[kept], paired[kept].detach(), dim=-1)
     torch.testing.assert_close(losses["long_term"], expected.mean())
+
+
+def old_draw_samples(valid, config, hoa_frame_fraction, bootstrap_pairs):
+    """The sampling before bootstrap_min_offset existed (reference for the unset option)."""
+    length = valid.shape[1]
+    position = torch.arange(length)
+    n_hoa = max(1, min(length, round(hoa_frame_fraction * (length - config.hoa_warmup))))
+    allowed = valid & (position >= config.hoa_warmup)
+    hoa_frames = sample_frames(allowed, n_hoa)
+    pairs, pair_allowed = {}, {}
+    for name, enc in config.encoders.items():
+        allowed_pair = valid & (position >= enc.warmup)
+        n_pairs = min(bootstrap_pairs, length)
+        first = sample_frames(allowed_pair, n_pairs)
+        if enc.bootstrap_max_offset is None:
+            second = sample_frames(allowed_pair, n_pairs)
+        else:
+            offset = torch.randint_like(first, 0, enc.bootstrap_max_offset + 1)
+            second = (first + offset).clamp(max=length - 1)
+        pairs[name] = (first, second)
+        pair_allowed[name] = allowed_pair.gather(1, first) & allowed_pair.gather(1, second)
+    return hoa_frames, allowed.gather(1, hoa_frames), pairs, pair_allowed
+
+
+def test_without_a_min_offset_the_draws_are_the_old_ones():
+    valid = short_window_valid(length=120, usable=100)
+    config = small_config()
+    results = []
+    for function in (old_draw_samples, draw_samples):
+        torch.manual_seed(11)
+        out = function(valid, config, 0.5, 32)
+        results.append(out if isinstance(out, tuple) else tuple(vars(out).values()))
+        results[-1] += (torch.rand(3),)  # and the generator is left in the same state
+    old, new = results
+    assert torch.equal(old[0], new[0]) and torch.equal(old[1], new[1])
+    assert torch.equal(old[4], new[4])
+    for name in config.encoders:
+        assert all(torch.equal(a, b) for a, b in zip(old[2][name], new[2][name], strict=True))
+        assert torch.equal(old[3][name], new[3][name])
+
+
+def min_offset_config(min_offset, max_offset=None, warmup=10):
+    config = small_config(warmups=(warmup, warmup))
+    for enc in config.encoders.values():
+        enc.bootstrap_min_offset = min_offset
+        enc.bootstrap_max_offset = max_offset
+    return config
+
+
+def test_min_offset_pairs_are_far_apart_after_the_warmup():
+    valid = torch.ones(8, 60, dtype=torch.bool)
+    valid[2, 30:40] = False  # a gap: pairs touching it are disallowed, as without the option
+    torch.manual_seed(0)
+    samples = draw_samples(valid, min_offset_config(15), 1.0, 50)
+    first, second = samples.pairs["long_term"]
+    ok = samples.pair_allowed["long_term"]
+    assert ok.float().mean() > 0.8
+    assert ((first - second).abs()[ok] >= 15).all()
+    assert (second[ok] >= 10).all() and (first[ok] >= 10).all()
+    assert ((second < first) & ok).any() and ((second > first) & ok).any()
+    assert not (ok & ~valid.gather(1, second)).any()
+
+
+def test_min_offset_second_frames_are_uniform_on_both_sides():
+    # first = 30, warm-up 10, min offset 15, window 60: positions 10-15 and 45-59.
+    first = torch.full((200, 105), 30)
+    torch.manual_seed(0)
+    second = objective.far_frames(first, 15, 10, 60)
+    counts = torch.bincount(second.flatten(), minlength=60).float()
+    allowed = torch.zeros(60, dtype=torch.bool)
+    allowed[10:16] = allowed[45:60] = True
+    assert counts[~allowed].sum() == 0
+    expected = first.numel() / 21
+    chi_square = float(((counts[allowed] - expected) ** 2 / expected).sum())
+    assert chi_square < 45  # 20 degrees of freedom: p < 0.002 for a uniform draw
+    assert abs(float(counts[10:16].sum()) / first.numel() - 6 / 21) < 0.01
+
+
+def test_frames_with_no_position_far_enough_give_disallowed_pairs():
+    valid = torch.ones(4, 20, dtype=torch.bool)
+    torch.manual_seed(0)
+    samples = draw_samples(valid, min_offset_config(10, warmup=5), 1.0, 15)
+    first, second = samples.pairs["long_term"]
+    ok = samples.pair_allowed["long_term"]
+    # From first in 10..14 no frame of 5..19 is 10 away: the pair has second = first.
+    stuck = (first >= 10) & (first <= 14)
+    assert stuck.any() and torch.equal(second[stuck], first[stuck]) and not ok[stuck].any()
+    assert ok[~stuck].all() and ((first - second).abs()[~stuck] >= 10).all()
+
+
+def test_a_min_and_max_offset_draw_forward_offsets_between_them():
+    valid = torch.ones(8, 200, dtype=torch.bool)
+    torch.manual_seed(0)
+    samples = draw_samples(valid, min_offset_config(5, max_offset=9), 1.0, 100)
+    first, second = samples.pairs["long_term"]
+    ok = samples.pair_allowed["long_term"]
+    offsets = (second - first)[ok]
+    assert ((offsets >= 5) & (offsets <= 9)).all()
+    assert set(offsets.tolist()) == {5, 6, 7, 8, 9}
+    assert not ok[(second - first) < 5].any()  # clamped at the window's end

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bams.config.schema import AUTO, RunConfig
+from bams.config.schema import AUTO, EncoderConfig, RunConfig
 
 __all__ = [
     "INFERENCE_PRECISIONS",
@@ -158,6 +158,18 @@ def _out_of_range(config: RunConfig) -> list[str]:
         problems.append(f"Expected lr_decay_at fractions in [0, 1], but got {t.lr_decay_at}.")
     if m.hoa_warmup is not None and m.hoa_warmup < 0:
         problems.append(f"Expected hoa_warmup >= 0, but got {m.hoa_warmup}.")
+    return problems + _augmentation_problems(config)
+
+
+def _augmentation_problems(config: RunConfig) -> list[str]:
+    """Input noise and dropout, and the momentum of the target encoders."""
+    t, problems = config.train, []
+    if not (math.isfinite(t.input_noise) and t.input_noise >= 0):
+        problems.append(f"Expected a finite input_noise >= 0, but got {t.input_noise}.")
+    if not 0 <= t.input_dropout < 1:
+        problems.append(f"Expected 0 <= input_dropout < 1, but got {t.input_dropout}.")
+    if t.target_ema is not None and not 0 <= t.target_ema < 1:
+        problems.append(f"Expected 0 <= target_ema < 1 or None, but got {t.target_ema}.")
     return problems
 
 
@@ -221,7 +233,28 @@ def _encoder_problems(config: RunConfig) -> list[str]:
             )
         elif isinstance(offset, int) and offset < 0:
             problems.append(f"Expected bootstrap_max_offset >= 0 for {name}, but got {offset}.")
+        problems += _min_offset_problems(name, enc, config.train.window_length)
     return problems
+
+
+def _min_offset_problems(name: str, enc: EncoderConfig, window_length: int) -> list[str]:
+    """``bootstrap_min_offset``: at least 1, at most the maximum, shorter than the window."""
+    low, high = enc.bootstrap_min_offset, enc.bootstrap_max_offset
+    if low is None:  # no minimum, or in seconds: checked again in frames at fit time
+        return []
+    if low < 1:
+        return [f"Expected bootstrap_min_offset >= 1 for {name}, but got {low}."]
+    if isinstance(high, int) and low > high:
+        return [
+            f"Expected bootstrap_min_offset <= bootstrap_max_offset ({high}) for {name}, "
+            f"but got {low}."
+        ]
+    if enc.warmup is not None and low >= window_length - enc.warmup:
+        return [
+            f"Expected bootstrap_min_offset < window_length - warmup ({window_length} - "
+            f"{enc.warmup}) for {name}, so that pairs so far apart fit in a window, but got {low}."
+        ]
+    return []
 
 
 def seconds_problems(config: RunConfig) -> list[str]:
@@ -241,6 +274,7 @@ def seconds_problems(config: RunConfig) -> list[str]:
     for name, enc in m.encoders.items():
         positive[f"receptive_field_s of {name}"] = enc.receptive_field_s
         positive[f"bootstrap_max_offset_s of {name}"] = enc.bootstrap_max_offset_s
+        positive[f"bootstrap_min_offset_s of {name}"] = enc.bootstrap_min_offset_s
         non_negative[f"warmup_s of {name}"] = enc.warmup_s
     problems = [
         f"Expected {name} > 0 seconds, but got {value}."

@@ -54,6 +54,15 @@ class EncoderConfig:
     bootstrap_max_offset_s
         ``bootstrap_max_offset`` in seconds (rounded, at least 1 frame); ``None``: any two
         frames.
+    bootstrap_min_offset
+        If set, the two frames of a pair are at least this many frames apart: with any-pair
+        sampling the second frame is drawn uniformly among the positions after the warm-up at
+        ``|p - first| >= bootstrap_min_offset``; with a maximum offset, ``d`` is drawn in
+        ``[bootstrap_min_offset, bootstrap_max_offset]``. Makes a long-term latent match
+        distant moments rather than neighbours it can match by the input alone. ``None``:
+        from ``bootstrap_min_offset_s``, or no minimum if that is ``None`` too.
+    bootstrap_min_offset_s
+        ``bootstrap_min_offset`` in seconds (rounded, at least 1 frame); ``None``: no minimum.
     """
 
     channels: list[int]
@@ -67,6 +76,8 @@ class EncoderConfig:
     receptive_field_s: float | None = None
     warmup_s: float = 2.0
     bootstrap_max_offset_s: float | None = 5 / 30
+    bootstrap_min_offset: int | None = None
+    bootstrap_min_offset_s: float | None = None
 
 
 def default_encoders() -> dict[str, EncoderConfig]:
@@ -182,6 +193,21 @@ class TrainConfig:
         Log the loss terms every this many steps.
     num_workers
         DataLoader worker processes.
+    input_noise
+        Standard deviation of Gaussian noise added to the features of each training window at
+        its valid frames (inputs are robust-normalized, so about one feature's spread); the
+        validity channel is never changed. Makes the embedding robust to tracking jitter.
+        ``0``: none.
+    input_dropout
+        Probability that a feature is zeroed for a whole training window, drawn per window
+        and feature (the validity channel is never dropped), like keypoint dropout: the
+        embedding cannot rely on any single feature. ``0``: none.
+    target_ema
+        ``None``: the bootstrap targets are the online embeddings with a stop-gradient. A
+        momentum ``m`` in ``[0, 1)``: they come from a copy of the encoders whose weights
+        follow the online ones, ``w <- m w + (1 - m) w_online`` after every optimizer step
+        (BYOL's target network), run without gradient or dropout; slower-moving targets
+        guard against collapse.
     """
 
     epochs: int = 100
@@ -207,6 +233,9 @@ class TrainConfig:
     logger: str = "csv"
     log_every: int = 10
     num_workers: int = 0
+    input_noise: float = 0.0
+    input_dropout: float = 0.0
+    target_ema: float | None = None
 
 
 @dataclass

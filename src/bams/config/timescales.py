@@ -3,7 +3,9 @@
 The defaults of :mod:`bams.config.schema` are durations (the paper's values at 30 Hz: receptive
 fields of 61/30 s and 1365/30 s, a 1 s HoA window, 2 s warm-ups, ...). A frame field left unset
 (``None``; ``"auto"`` for ``bootstrap_max_offset``, whose ``None`` means "any two frames") is
-computed here from its ``*_s`` field; a frame field that is set wins and is kept as it is.
+computed here from its ``*_s`` field; a frame field that is set wins and is kept as it is
+(``bootstrap_min_offset`` stays ``None``, no minimum, when ``bootstrap_min_offset_s`` is
+``None`` too).
 :func:`resolve_timescales` returns a configuration with every frame field set: that is what the
 estimator trains, saves and reloads.
 
@@ -161,7 +163,7 @@ def tcn_shape(config: EncoderConfig, frame_rate: float | None) -> tuple[int, int
 
 
 def resolve_encoder(config: EncoderConfig, frame_rate: float) -> EncoderConfig:
-    """A copy of ``config`` with kernel size, dilation base, warm-up and offset in frames.
+    """A copy of ``config`` with kernel size, dilation base, warm-up and offsets in frames.
 
     Parameters
     ----------
@@ -187,8 +189,16 @@ def resolve_encoder(config: EncoderConfig, frame_rate: float) -> EncoderConfig:
     if offset == AUTO:
         seconds = config.bootstrap_max_offset_s
         offset = None if seconds is None else _frames(seconds, frame_rate, 1)
+    min_offset = config.bootstrap_min_offset
+    if min_offset is None and config.bootstrap_min_offset_s is not None:
+        min_offset = _frames(config.bootstrap_min_offset_s, frame_rate, 1)
     return dataclasses.replace(
-        config, kernel_size=kernel, dilation_base=base, warmup=warmup, bootstrap_max_offset=offset
+        config,
+        kernel_size=kernel,
+        dilation_base=base,
+        warmup=warmup,
+        bootstrap_max_offset=offset,
+        bootstrap_min_offset=min_offset,
     )
 
 
@@ -249,6 +259,8 @@ def unresolved_fields(config: ModelConfig) -> list[str]:
     for name, enc in config.encoders.items():
         unset = [n for n in ("kernel_size", "dilation_base", "warmup") if getattr(enc, n) is None]
         unset += ["bootstrap_max_offset"] if enc.bootstrap_max_offset == AUTO else []
+        if enc.bootstrap_min_offset is None and enc.bootstrap_min_offset_s is not None:
+            unset.append("bootstrap_min_offset")
         names += [f"{n} of {name}" for n in unset]
     return names
 

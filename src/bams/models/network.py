@@ -137,6 +137,7 @@ class BAMSNetwork(nn.Module):
         x: torch.Tensor,
         hoa_frames: torch.Tensor | None = None,
         pairs: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
+        target_features: dict[str, torch.Tensor] | None = None,
     ) -> dict:
         """Embed ``x``; with sampled frames, also compute what the training losses need.
 
@@ -151,6 +152,10 @@ class BAMSNetwork(nn.Module):
             Optional ``(B, K)`` frames at which to predict the HoA.
         pairs
             Optional ``{name: (first, second)}`` frame indices ``(B, P)`` of bootstrap pairs.
+        target_features
+            Optional ``{name: (B, D, T)}`` embeddings of ``x`` by other (target) encoders, e.g.
+            a moving average of these; the targets of a latent found there are taken from
+            them instead of from this network's embeddings.
 
         Returns
         -------
@@ -158,7 +163,7 @@ class BAMSNetwork(nn.Module):
             Without samples: ``{name: (B, D, T)}`` embeddings. With samples: ``hoa_logits``
             ``(B, K, A, n_bins)`` and, per latent ``name``, ``(prediction, target)`` each
             ``(2 B P, D)``: the head's output for each frame of a pair and the embedding of the
-            other frame (symmetric loss).
+            other frame (symmetric loss), from ``target_features`` where given.
         """
         features = self.forward_features(x)
         if hoa_frames is None and pairs is None:
@@ -170,6 +175,9 @@ class BAMSNetwork(nn.Module):
             z_first = gather_frames(features[name], first).flatten(0, 1)
             z_second = gather_frames(features[name], second).flatten(0, 1)
             prediction = self.heads[name](torch.cat([z_first, z_second]))
+            if target_features is not None and name in target_features:
+                z_first = gather_frames(target_features[name], first).flatten(0, 1)
+                z_second = gather_frames(target_features[name], second).flatten(0, 1)
             out[name] = (prediction, torch.cat([z_second, z_first]))
         return out
 

@@ -21,7 +21,9 @@ from bams.config.checks import training_precision
 from bams.config.timescales import unresolved_fields
 from bams.layout import CHECKPOINT_DIR, LAST_CHECKPOINT
 from bams.models import BAMSNetwork
+from bams.training.augment import augment_inputs
 from bams.training.checkpoint import library_versions, save_checkpoint
+from bams.training.ema import EmaTarget
 from bams.training.objective import bams_losses
 from bams.training.windows import PreparedRecordings, WindowDataset
 from bams.utils.timing import format_duration
@@ -104,7 +106,8 @@ def train_network(
     run_dir
         Where checkpoints go (``run_dir/checkpoints``); ``None`` writes none.
     resume_from
-        A checkpoint to continue from (network, optimizer, epoch, step, history, RNG state).
+        A checkpoint to continue from (network, optimizer, epoch, step, history, RNG state,
+        target encoders).
     extra_state
         Plain data stored in every checkpoint (e.g. the preprocessing state).
     progress
@@ -124,7 +127,7 @@ def train_network(
         DataLoader(dataset, batch_size=train.batch_size, num_workers=train.num_workers)
     )
     optimizer = _optimizer(network, train)
-    model, optimizer = fabric.setup(network, optimizer)
+    model, optimizer = fabric.setup(network, optimizer)  # moves network to the device
     run = _Run(
         fabric=fabric,
         model=model,
@@ -134,6 +137,7 @@ def train_network(
         total_steps=train.max_steps or train.epochs * len(loader),
         checkpoints=Path(run_dir, CHECKPOINT_DIR) if run_dir is not None else None,
         extra_state={"receptive_fields": network.receptive_fields, **(extra_state or {})},
+        ema=None if train.target_ema is None else EmaTarget(network.encoders, train.target_ema),
     )
     n_epochs = math.ceil(run.total_steps / len(loader))
     start_epoch = run.resume(resume_from) if resume_from is not None else 0
@@ -215,9 +219,10 @@ class _Run:
     history: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sums: dict[str, torch.Tensor] = field(default_factory=dict)
     n_batches: int = 0
+    ema: EmaTarget | None = None  # the target encoders, with target_ema
 
     def resume(self, path: str | Path) -> int:
-        """Load network, optimizer, step, history and RNG state; return the epoch to start."""
+        """Load network, optimizer, step, history, RNG and target; return the epoch to start."""
         rest = self.fabric.load(
             path,
             {"network": self.model, "optimizer": self.optimizer},
@@ -228,7 +233,28 @@ class _Run:
         self.history.update({k: list(v) for k, v in rest.get("history", {}).items()})
         if "rng" in rest:
             torch.set_rng_state(rest["rng"])
+        if self.ema is not None and "target_ema" in rest:
+            self.ema.load_state_dict(rest["target_ema"])
+        elif self.ema is not None:  # trained without target_ema so far: start from the weights
+            self.ema.reset()
         return int(rest["epoch"])
+
+    def _losses(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The loss terms of a batch, after augmentation, with the target encoders if any."""
+        train = self.config.train
+        inputs = augment_inputs(batch["inputs"], train.input_noise, train.input_dropout)
+        target_features = None
+        if self.ema is not None:
+            with self.fabric.autocast():
+                target_features = self.ema.features(inputs)
+        return bams_losses(
+            self.model,
+            {**batch, "inputs": inputs},  # the HoA targets (bins) stay those of the clean data
+            self.config.model,
+            train.hoa_frame_fraction,
+            train.bootstrap_pairs,
+            target_features=target_features,
+        )
 
     def epoch(self, loader, epoch: int, show) -> None:
         """One pass over ``loader`` (or until the last step); ``show`` updates the progress bar."""
@@ -245,13 +271,7 @@ class _Run:
             )
             for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
                 group["lr"] = base * factor
-            losses = bams_losses(
-                self.model,
-                batch,
-                self.config.model,
-                train.hoa_frame_fraction,
-                train.bootstrap_pairs,
-            )
+            losses = self._losses(batch)
             self.optimizer.zero_grad(set_to_none=True)
             _check_finite(losses["total"], self.step + 1)
             fabric.backward(losses["total"])
@@ -261,6 +281,8 @@ class _Run:
                 except RuntimeError as err:  # a non-finite gradient norm
                     raise ValueError(_diverged(self.step + 1)) from err
             self.optimizer.step()
+            if self.ema is not None:
+                self.ema.update()
             self.step += 1
             self.n_batches += 1
             self._keep_to_budget(show)
@@ -343,6 +365,8 @@ class _Run:
             "rng": torch.get_rng_state(),
             **self.extra_state,
         }
+        if self.ema is not None:
+            state["target_ema"] = self.ema.state_dict()
         save_checkpoint(self.fabric, self.checkpoints / LAST_CHECKPOINT, state)
 
 

@@ -75,7 +75,9 @@ def draw_samples(
     valid
         ``(B, L)`` bool: every feature of the frame is observed (False in the padding).
     config
-        Warm-ups (in frames from the start of the window) and bootstrap offsets.
+        Warm-ups (in frames from the start of the window) and bootstrap offsets; with a
+        ``bootstrap_min_offset``, pairs closer than it (clamped at the window's end) are
+        disallowed too.
     hoa_frame_fraction
         Fraction of post-warm-up frames sent through the HoA predictor.
     bootstrap_pairs
@@ -97,15 +99,54 @@ def draw_samples(
         allowed_pair = valid & (position >= enc.warmup)
         n_pairs = min(bootstrap_pairs, length)
         first = sample_frames(allowed_pair, n_pairs)
-        if enc.bootstrap_max_offset is None:
+        low = enc.bootstrap_min_offset
+        if enc.bootstrap_max_offset is None and low is None:
             second = sample_frames(allowed_pair, n_pairs)
+        elif enc.bootstrap_max_offset is None:
+            second = far_frames(first, low, enc.warmup, length)
         else:
-            offset = torch.randint_like(first, 0, enc.bootstrap_max_offset + 1)
+            offset = torch.randint_like(first, low or 0, enc.bootstrap_max_offset + 1)
             second = (first + offset).clamp(max=length - 1)
         pairs[name] = (first, second)
         # Both frames: with any-pair sampling the second can be a refill in the warm-up.
         pair_allowed[name] = allowed_pair.gather(1, first) & allowed_pair.gather(1, second)
+        if low is not None:  # clamped at the window's end, or no position far enough
+            pair_allowed[name] &= (second - first).abs() >= low
     return Samples(hoa_frames, allowed.gather(1, hoa_frames), pairs, pair_allowed)
+
+
+def far_frames(first: torch.Tensor, min_offset: int, warmup: int, length: int) -> torch.Tensor:
+    """Draw, for each frame, one uniformly among the positions at least ``min_offset`` away.
+
+    The positions are ``p`` with ``warmup <= p < length`` and ``|p - first| >= min_offset``:
+    those left and right of ``first`` are counted, an integer is drawn uniformly below their
+    total, and mapped to the position it numbers (so both sides are covered exactly
+    uniformly).
+
+    Parameters
+    ----------
+    first
+        ``(B, P)`` int64 frame indices in ``[0, length)``.
+    min_offset
+        Smallest distance, ``>= 1``.
+    warmup
+        First position allowed.
+    length
+        Window length.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(B, P)`` int64 positions; ``first`` itself where no position is far enough (the
+        caller marks those pairs as disallowed).
+    """
+    left = (first - min_offset - warmup + 1).clamp(min=0)  # warmup .. first - min_offset
+    right = (length - first - min_offset).clamp(min=0)  # first + min_offset .. length - 1
+    total = left + right
+    draw = torch.rand(first.shape, dtype=torch.float64, device=first.device) * total
+    index = torch.minimum(draw.floor().to(torch.int64), (total - 1).clamp(min=0))
+    second = torch.where(index < left, warmup + index, first + min_offset + index - left)
+    return torch.where(total > 0, second, first)
 
 
 def bams_losses(
@@ -115,6 +156,7 @@ def bams_losses(
     hoa_frame_fraction: float = 1.0,
     bootstrap_pairs: int = 64,
     counts: dict[str, torch.Tensor] | None = None,
+    target_features: dict[str, torch.Tensor] | None = None,
 ) -> dict[str, torch.Tensor]:
     """Compute every loss term on a batch.
 
@@ -140,6 +182,10 @@ def bams_losses(
         ``hoa`` (HoA frames) and one per latent space (bootstrap pairs); 0 tells that the
         term is 0 because nothing in the batch could be used. Kept out of the returned dict,
         whose every entry is logged and plotted as a loss.
+    target_features
+        Optional ``{name: (B, D, L)}`` embeddings of ``inputs`` by target encoders (see
+        :class:`bams.training.ema.EmaTarget`) from which the bootstrap targets are taken;
+        ``None``: the network's own embeddings (stop-gradient).
 
     Returns
     -------
@@ -148,7 +194,12 @@ def bams_losses(
     """
     x, bins = batch["inputs"], batch["bins"]
     samples = draw_samples(x[:, -1] > 0.5, config, hoa_frame_fraction, bootstrap_pairs)
-    out = network(x, hoa_frames=samples.hoa_frames, pairs=samples.pairs)
+    if target_features is None:
+        out = network(x, hoa_frames=samples.hoa_frames, pairs=samples.pairs)
+    else:
+        out = network(
+            x, hoa_frames=samples.hoa_frames, pairs=samples.pairs, target_features=target_features
+        )
     target, weight = hoa_targets(bins, config.hoa_bins, config.hoa_window, samples.hoa_frames)
     weight = weight * samples.hoa_allowed.unsqueeze(-1)
     losses = {"hoa": hoa_loss(out["hoa_logits"], target, weight)}
