@@ -52,6 +52,9 @@ def main() -> None:
     parser.add_argument("--max-train-frames", type=int, default=10_000, help="per readout fit")
     parser.add_argument("--max-test-frames", type=int, default=30_000, help="per readout test")
     parser.add_argument("--output", type=Path, default=Path("runs/quality"))
+    parser.add_argument(
+        "--bams-only", action="store_true", help="no baselines but the untrained network"
+    )
     parser.add_argument("--tables", action="store_true", help="write docs/quality.md and stop")
     parser.add_argument("--docs", type=Path, default=Path("docs"))
     args = parser.parse_args()
@@ -104,7 +107,7 @@ def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed
     start = time.perf_counter()
     model = BAMS(**params).fit(data, overwrite=True)
     training_s = time.perf_counter() - start
-    methods = methods_of(variant, seed == args.seeds[0])
+    methods = methods_of(variant, seed == args.seeds[0], args.bams_only)
     reps, reid = representations(model, data, domain, seed, args.cebra_iterations, methods)
     extra = domain_extras(domain, data, reps, args.output / "cache")
     tasks, splits = domain.tasks(data), domain.splits(data)
@@ -139,14 +142,17 @@ def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed
     )
 
 
-def methods_of(variant: str, first_seed: bool) -> dict:
+def methods_of(variant: str, first_seed: bool, bams_only: bool = False) -> dict:
     """The baselines and peers a run builds besides BAMS's latents.
 
     The default run of the first seed builds them all; the deterministic baselines (raw
     features, their PCA and window average) are the same for every training seed, so the
     other seeds build only those that have a seed of their own (the untrained network and
-    CEBRA-Time). Ablations compare BAMS with BAMS: no baselines.
+    CEBRA-Time). Ablations compare BAMS with BAMS: no baselines. ``bams_only`` (runs that
+    follow quality over training time) keeps only the untrained network.
     """
+    if bams_only:
+        return {"baselines": ("untrained",), "peers": ()}
     if variant != "default":
         return {"baselines": (), "peers": ()}
     if first_seed:

@@ -12,67 +12,25 @@ from typing import Any
 
 import torch
 from lightning_fabric import Fabric
-from lightning_fabric.utilities.exceptions import MisconfigurationException
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader
 
 from bams.config import RunConfig, TrainConfig, to_dict
-from bams.config.checks import training_precision
 from bams.config.timescales import unresolved_fields
 from bams.layout import CHECKPOINT_DIR, LAST_CHECKPOINT
 from bams.models import BAMSNetwork
 from bams.training.augment import augment_inputs
 from bams.training.checkpoint import library_versions, save_checkpoint
 from bams.training.ema import EmaTarget
+from bams.training.fabric import make_fabric
 from bams.training.objective import bams_losses
 from bams.training.windows import PreparedRecordings, WindowDataset
 from bams.utils.timing import format_duration
 
+__all__ = ["lr_factor", "make_fabric", "train_network"]
+
 ESTIMATE_AFTER_STEPS = 3
 """Steps timed (after the first) before the remaining training time is estimated."""
-
-
-def make_fabric(train: TrainConfig, run_dir: str | Path | None = None) -> Fabric:
-    """Create the :class:`~lightning_fabric.Fabric` for a run, with its logger in ``run_dir``.
-
-    Raises
-    ------
-    ValueError
-        If ``train.logger`` is unknown, a GPU is asked for but absent, or Fabric refuses the
-        devices, strategy or precision.
-    """
-    if train.accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
-        raise ValueError(
-            f"Expected a GPU for accelerator={train.accelerator!r}, but torch sees none "
-            "(a CPU-only build, or no CUDA device); use --accelerator cpu or auto."
-        )
-    try:
-        return Fabric(
-            accelerator=train.accelerator,
-            devices=train.devices,
-            num_nodes=train.num_nodes,
-            strategy=train.strategy,
-            precision=training_precision(train.precision),
-            loggers=_loggers(train, run_dir),
-        )
-    except MisconfigurationException as err:
-        raise ValueError(f"Expected settings Lightning Fabric accepts, but: {err}") from err
-
-
-def _loggers(train: TrainConfig, run_dir: str | Path | None) -> list:
-    if run_dir is None or train.logger == "none":
-        return []
-    if train.logger == "csv":
-        from lightning_fabric.loggers import CSVLogger
-
-        # Steps are logged every `log_every` steps: write each to disk at once so that a running
-        # job can be followed (the default flushes only when step + 1 is a multiple of 100).
-        return [CSVLogger(root_dir=str(run_dir), name="logs", flush_logs_every_n_steps=1)]
-    if train.logger == "tensorboard":
-        from lightning_fabric.loggers import TensorBoardLogger
-
-        return [TensorBoardLogger(root_dir=str(run_dir), name="logs")]
-    raise ValueError(f"Expected logger 'csv', 'tensorboard' or 'none', but got {train.logger!r}.")
 
 
 def lr_factor(step: int, total_steps: int, decay_at: list[float], factor: float) -> float:
@@ -145,11 +103,7 @@ def train_network(
     with _progress_bar(n_epochs, show) as bar:
         if show:
             run.announce = bar.console.print
-            bar.console.print(
-                f"Training {run.total_steps - run.step:,} steps ({len(loader)} per epoch of "
-                f"{train.batch_size} windows x {train.window_length} frames; "
-                f"{n_epochs - start_epoch} epochs)."
-            )
+            bar.console.print(_plan(run, len(loader), n_epochs - start_epoch))
         task = bar.add_task(
             "train", total=run.total_steps, completed=run.step, epoch=start_epoch, losses=""
         )
@@ -163,6 +117,21 @@ def train_network(
         logger.finalize("success")
     weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
     return weights, dict(run.history)
+
+
+def _plan(run: _Run, steps_per_epoch: int, n_epochs: int) -> str:
+    """What training is about to do, in one line."""
+    train = run.config.train
+    batches = (
+        f"{steps_per_epoch} per epoch of {train.batch_size} windows x {train.window_length} frames"
+    )
+    if train.max_minutes is None:
+        return f"Training {run.total_steps - run.step:,} steps ({batches}; {n_epochs} epochs)."
+    return (
+        f"Training for {format_duration(60 * train.max_minutes)} (max_minutes; at most "
+        f"{run.total_steps - run.step:,} steps, {batches}); the step count follows from the "
+        "speed of the first steps."
+    )
 
 
 def _progress_bar(n_epochs: int, show: bool) -> Progress:
