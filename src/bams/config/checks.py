@@ -101,6 +101,7 @@ def _below_minimum(config: RunConfig) -> list[str]:
     minimums = {
         "hoa_bins": (m.hoa_bins, 2),
         "hoa_window": (m.hoa_window, 1),
+        "head_expansion": (m.head_expansion, 1),
         "epochs": (t.epochs, 1),
         "batch_size": (t.batch_size, 1),
         "window_length": (t.window_length, 2),
