@@ -97,3 +97,54 @@ def run_reusing(study: Study, folder: Path) -> tuple[StudyResult, float, bool]:
     seconds_file.write_text(f"{seconds:.1f}\n")
     print(f"trained {folder / 'model.pt'} in {seconds:.0f} s")
     return result, seconds, False
+
+
+def with_halves(data: Recordings) -> Recordings:
+    """``data``'s recordings followed by the two halves of each (``Recordings.split_parts``).
+
+    Embedding this set embeds each half on its own, so that no half sees the other's context
+    (re-identification of the halves).
+    """
+    halves = data.split_parts(2)
+    return Recordings(
+        data.sequences + halves.sequences,
+        feature_names=data.feature_names,
+        actions=data.actions,
+        frame_rate=data.frame_rate,
+        ids=data.ids + halves.ids,
+    )
+
+
+def cached_bandit_fit(data: Recordings, path: Path, restarts: int, seed: int = 0):
+    """The MLE fit of every session, read from ``path`` or computed and saved there.
+
+    Returns the fit, the seconds it took (recorded when it was computed) and whether it was
+    read from ``path``.
+    """
+    import time
+
+    from bams.pipelines.decision_making import PARAMETER_SCALES
+    from bams.sim.bandit import BanditFit, fit_bandit
+
+    if path.is_file():
+        saved = np.load(path)
+        fit = BanditFit(
+            parameters={n: saved[n] for n in PARAMETER_SCALES},
+            log_likelihood=saved["log_likelihood"],
+            explore_posterior=list(saved["explore_posterior"]),
+            converged=saved["converged"],
+        )
+        return fit, float(saved["seconds"]) if "seconds" in saved else np.nan, True
+    start = time.perf_counter()
+    fit = fit_bandit(data, n_restarts=restarts, seed=seed)
+    seconds = time.perf_counter() - start
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        path,
+        **fit.parameters,
+        log_likelihood=fit.log_likelihood,
+        explore_posterior=np.stack(fit.explore_posterior),
+        converged=fit.converged,
+        seconds=seconds,
+    )
+    return fit, seconds, False

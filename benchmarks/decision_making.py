@@ -52,8 +52,8 @@ from bams.pipelines.decision_making import (
     to_unbounded,
     with_lookahead,
 )
-from bams.sim.bandit import GAMES, BanditFit, fit_bandit, simulate_bandit
-from common import run_reusing, write_between_markers
+from bams.sim.bandit import GAMES, BanditFit, simulate_bandit
+from common import cached_bandit_fit, run_reusing, write_between_markers
 from decision_making_plots import write_figures
 
 LOOKAHEAD = 5  # trials of future for a non-causal read of the causal short-term latent
@@ -180,29 +180,10 @@ def data_key(args) -> str:
 def mle_fit(data: Recordings, args) -> tuple[BanditFit, float, bool]:
     """Fit every session, or reuse the fits of an earlier run on the same data."""
     path = args.output / f"mle_fit_{data_key(args)}_restarts{args.restarts}.npz"
-    if path.is_file():
-        saved = np.load(path)
-        fit = BanditFit(
-            parameters={n: saved[n] for n in PARAMETER_SCALES},
-            log_likelihood=saved["log_likelihood"],
-            explore_posterior=list(saved["explore_posterior"]),
-            converged=saved["converged"],
-        )
+    fit, seconds, reused = cached_bandit_fit(data, path, args.restarts, seed=args.seed)
+    if reused:
         print(f"reusing {path}")
-        return fit, float(saved["seconds"]), True
-    start = time.perf_counter()
-    fit = fit_bandit(data, n_restarts=args.restarts, seed=args.seed)
-    seconds = time.perf_counter() - start
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(
-        path,
-        **fit.parameters,
-        log_likelihood=fit.log_likelihood,
-        explore_posterior=np.stack(fit.explore_posterior),
-        converged=fit.converged,
-        seconds=seconds,
-    )
-    return fit, seconds, False
+    return fit, seconds, reused
 
 
 def real_data(args, cebra_iterations: int | None) -> dict:

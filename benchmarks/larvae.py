@@ -35,7 +35,7 @@ from bams.evaluation.identity import part_means, reidentification_accuracy
 from bams.evaluation.representations import build_representations
 from bams.pipelines.study import Study, StudyContext
 from bams.presets import preset_params
-from common import run_reusing, write_between_markers
+from common import run_reusing, with_halves, write_between_markers
 from larvae_plots import write_figures
 
 DOCS_START, DOCS_END = "<!-- larvae-results:start -->", "<!-- larvae-results:end -->"
@@ -111,14 +111,7 @@ def main() -> None:
 
 def larvae_study(data: Recordings, args) -> Study:
     """Train on the tracks; represent the tracks, then their halves (embedded apart)."""
-    halves = data.split_parts(2)
-    both = Recordings(
-        data.sequences + halves.sequences,
-        feature_names=data.feature_names,
-        actions=data.actions,
-        frame_rate=data.frame_rate,
-        ids=data.ids + halves.ids,
-    )
+    both = with_halves(data)
 
     def representations(context: StudyContext) -> dict:
         return build_representations(

@@ -22,7 +22,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from bams import BAMS, Recordings
@@ -35,6 +34,7 @@ from bams.evaluation.identity import (
 )
 from bams.evaluation.representations import BASELINES, build_representations
 from bams.utils.atomic import atomic_write
+from common import cached_bandit_fit, with_halves
 from quality_domains import DOMAINS, Domain
 from quality_variants import VARIANTS
 
@@ -173,15 +173,7 @@ def representations(
                 k: session_reidentification(session_means(v), data.groups) for k, v in reps.items()
             }
         return reps, reid
-    # Each half embedded on its own, so no half sees the other's context.
-    halves = data.split_parts(2)
-    both = Recordings(
-        data.sequences + halves.sequences,
-        feature_names=data.feature_names,
-        actions=data.actions,
-        frame_rate=data.frame_rate,
-        ids=data.ids + halves.ids,
-    )
+    both = with_halves(data)  # each half embedded on its own
     reps = build_representations(model, both, **build)
     n = len(data)
     reid = {k: reidentification_accuracy(*part_means(v[n:], 2)) for k, v in reps.items()}
@@ -194,7 +186,7 @@ def domain_extras(domain: Domain, data: Recordings, reps: dict, cache: Path) -> 
         return {}
     from bams.pipelines.decision_making import MLE_METHOD, mle_representation, mle_scores
 
-    fit = bandit_fit(data, cache)
+    fit = cached_bandit_fit(data, cache / "bandit_200x4x300_mle.npz", restarts=2)[0]
     reps[MLE_METHOD] = mle_representation(fit)
     reps_reid = session_reidentification(session_means(reps[MLE_METHOD]), data.groups)
     direct = mle_scores(fit, data, domain.splits(data))
@@ -206,31 +198,6 @@ def domain_extras(domain: Domain, data: Recordings, reps: dict, cache: Path) -> 
             "reidentification_of_its_readout": reps_reid,
         }
     }
-
-
-def bandit_fit(data: Recordings, cache: Path):
-    """The fit of every session (2 restarts), computed once and kept in ``cache``."""
-    from bams.pipelines.decision_making import PARAMETER_SCALES
-    from bams.sim.bandit import BanditFit, fit_bandit
-
-    path = cache / "bandit_200x4x300_mle.npz"
-    if path.is_file():
-        saved = np.load(path)
-        return BanditFit(
-            parameters={n: saved[n] for n in PARAMETER_SCALES},
-            log_likelihood=saved["log_likelihood"],
-            explore_posterior=list(saved["explore_posterior"]),
-            converged=saved["converged"],
-        )
-    fit = fit_bandit(data, n_restarts=2, seed=0)
-    np.savez(
-        path,
-        **fit.parameters,
-        log_likelihood=fit.log_likelihood,
-        explore_posterior=np.stack(fit.explore_posterior),
-        converged=fit.converged,
-    )
-    return fit
 
 
 def scores_of(summary: list[dict]) -> dict:
