@@ -113,6 +113,24 @@ def synthetic() -> dict[str, Any]:
     return {"max_steps": 300, "window_length": 1800, "lr_decay_at": [0.8]}
 
 
+def _paper_encoders_in_frames() -> dict[str, dict[str, Any]]:
+    """The paper's encoders pinned in frames (receptive fields 61 and 1,365 frames)."""
+    return {
+        "short_term": {
+            "channels": [64, 64, 32, 32],
+            "dilation_base": 2,
+            "bootstrap_max_offset": 5,
+            "warmup": 60,
+        },
+        "long_term": {
+            "channels": [64, 64, 64, 32, 32],
+            "dilation_base": 4,
+            "bootstrap_max_offset": None,
+            "warmup": 100,
+        },
+    }
+
+
 @register_preset
 def quadrupeds() -> dict[str, Any]:
     """Simulated legged robots at 50 Hz: one 20 s trajectory per window, 3,000 steps."""
@@ -122,20 +140,7 @@ def quadrupeds() -> dict[str, Any]:
     # future-action histogram covers 1 s. Short runs learn the slow factors better when the
     # learning rate is lowered late (measured on the synthetic demo).
     return {
-        "encoders": {
-            "short_term": {
-                "channels": [64, 64, 32, 32],
-                "dilation_base": 2,
-                "bootstrap_max_offset": 5,
-                "warmup": 60,
-            },
-            "long_term": {
-                "channels": [64, 64, 64, 32, 32],
-                "dilation_base": 4,
-                "bootstrap_max_offset": None,
-                "warmup": 100,
-            },
-        },
+        "encoders": _paper_encoders_in_frames(),
         "window_length": 1000,
         "batch_size": 32,
         "hoa_window": 50,
@@ -159,20 +164,7 @@ def mabe_flies() -> dict[str, Any]:
     # defaults moved to seconds: at 150 Hz the seconds defaults give a 6,249-frame long-term
     # field, longer than a whole 30 s clip, and a larger network. Not measured either way.
     return {
-        "encoders": {
-            "short_term": {
-                "channels": [64, 64, 32, 32],
-                "dilation_base": 2,
-                "bootstrap_max_offset": 5,
-                "warmup": 60,
-            },
-            "long_term": {
-                "channels": [64, 64, 64, 32, 32],
-                "dilation_base": 4,
-                "bootstrap_max_offset": None,
-                "warmup": 100,
-            },
-        },  # fmt: skip
+        "encoders": _paper_encoders_in_frames(),
         "hoa_window": 30,
         "hoa_warmup": 60,
         "batch_size": 32,
