@@ -55,3 +55,26 @@ def test_max_steps_still_wins_when_it_comes_first(monkeypatch, tiny_params, smal
 def test_a_budget_must_be_positive(minutes, tiny_params):
     with pytest.raises(ValueError, match="Expected max_minutes > 0 or None"):
         BAMS(**{**tiny_params, "max_minutes": minutes}).get_config()
+
+
+def test_a_run_that_speeds_up_is_refitted_to_use_its_budget(monkeypatch, tiny_params, small_data):
+    # 3 s per step while first measured, then 1 s: fitted once (after step 4), the count is
+    # 20 and the run ends after 36 of its 60 s; fitted again as the steps measured double
+    # (until the first learning-rate decay), it trains more steps within the budget.
+    clock = FakeClock(3.0, slow=1.0, switch=5)
+    steps = _steps(monkeypatch, clock, tiny_params, small_data, max_steps=1000, max_minutes=1.0)
+    assert steps >= 25
+    assert clock.t <= 60
+
+
+def test_the_refit_never_exceeds_max_steps(monkeypatch, tiny_params, small_data):
+    clock = FakeClock(1.0, slow=0.01, switch=5)  # later fits would allow thousands
+    steps = _steps(monkeypatch, clock, tiny_params, small_data, max_steps=40, max_minutes=1.0)
+    assert steps == 40
+
+
+@pytest.mark.parametrize(
+    ("measured", "expected"), [(3, True), (6, True), (9, False), (12, True), (24, True), (0, False)]
+)
+def test_refit_points_double(measured, expected):
+    assert loop._is_refit_point(measured) is expected

@@ -185,6 +185,7 @@ class _Run:
     first_step: tuple[int, float] | None = None  # (step, time) of the first step timed
     budget_clock: list[float] = field(default_factory=list)  # start, then after the 1st step
     budget_start_step: int = 0
+    step_cap: int | None = None  # the step count before the budget fitted it
     history: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     sums: dict[str, torch.Tensor] = field(default_factory=dict)
     n_batches: int = 0
@@ -270,27 +271,37 @@ class _Run:
     def _keep_to_budget(self, show) -> None:
         """With ``max_minutes``, fit the step count to the budget; stop once it is spent.
 
-        The speed of steps 2 to ``1 + ESTIMATE_AFTER_STEPS`` (the first is warm-up) sets the
-        number of steps, so the learning-rate schedule spans the budget. Rank 0 decides.
+        The mean speed since step 1 (the first step is warm-up) sets the number of steps, so
+        the learning-rate schedule spans the budget: fitted after ``1 + ESTIMATE_AFTER_STEPS``
+        steps and fitted again each time the steps measured double, until the first
+        learning-rate decay (a later change would move a decay already passed). One slow
+        moment early on therefore no longer shortens the whole run. Rank 0 decides.
         """
         minutes = self.config.train.max_minutes
         if minutes is None:
             return
+        if self.step_cap is None:
+            self.step_cap = self.total_steps  # max_steps or the epochs: never exceeded
         budget, now = 60.0 * minutes, _now()
         spent = now - self.budget_clock[0]
         done = self.step - self.budget_start_step
         total = self.total_steps
         if done == 1:
             self.budget_clock.append(now)
-        elif done == 1 + ESTIMATE_AFTER_STEPS:
-            per_step = (now - self.budget_clock[1]) / ESTIMATE_AFTER_STEPS
-            total = min(total, self.step + max(0, int((budget - spent) / per_step)))
+        elif _is_refit_point(done - 1) and self.step < self._first_decay():
+            per_step = (now - self.budget_clock[1]) / (done - 1)
+            total = min(self.step_cap, self.step + max(0, int((budget - spent) / per_step)))
         if spent >= budget:
             total = min(total, self.step)
         total = int(self.fabric.broadcast(total, src=0))
         if total != self.total_steps:
             self.total_steps = total
             show(total=total)
+
+    def _first_decay(self) -> int:
+        """The step of the first learning-rate decay under the current step count."""
+        decay_at = self.config.train.lr_decay_at
+        return round(min(decay_at) * self.total_steps) if decay_at else self.total_steps
 
     def _estimate(self) -> None:
         """After a few steps, say how long the rest will take (the first step is warm-up)."""
@@ -337,6 +348,12 @@ class _Run:
         if self.ema is not None:
             state["target_ema"] = self.ema.state_dict()
         save_checkpoint(self.fabric, self.checkpoints / LAST_CHECKPOINT, state)
+
+
+def _is_refit_point(measured: int) -> bool:
+    """Whether the step count is fitted again after ``measured`` timed steps (3, 6, 12, ...)."""
+    ratio, rest = divmod(measured, ESTIMATE_AFTER_STEPS)
+    return measured > 0 and rest == 0 and ratio & (ratio - 1) == 0
 
 
 def _now() -> float:
