@@ -6,13 +6,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from quality_tables import LATENTS
+from quality_tables import LATENTS, budget_of
 from quality_time import HEADLINE
 
 
-def paired_deltas(table: dict, domain: str, variant: str, minutes: float) -> list[list[float]]:
+def paired_deltas(table: dict, domain: str, variant: str, budget: str) -> list[list[float]]:
     """Per headline measure, the best latent's change (variant - default) for each seed."""
-    base, other = table.get((domain, "default", minutes)), table.get((domain, variant, minutes))
+    base, other = table.get((domain, "default", budget)), table.get((domain, variant, budget))
     if not base or not other:
         return []
     out = []
@@ -31,36 +31,65 @@ def _best_per_seed(methods: dict, measure: str) -> list[float]:
     return [max(v) for v in zip(*values, strict=False)] if values else []
 
 
-def ablation_block(table: dict) -> str:
-    """Rows: variants; columns: domains; cells: mean change of the headline scores."""
+def ablation_block(table: dict, results: list[dict]) -> str:
+    """Rows: variant and budget; columns: domains, then the domains ahead and the step cost."""
     keys = [k for k in table if k[1] != "default"]
     if not keys:
         return ""
-    domains = list(dict.fromkeys(k[0] for k in table))
-    variants = list(dict.fromkeys(k[1] for k in keys))
-    cells: dict = defaultdict(dict)
-    for domain, variant, minutes in keys:
-        deltas = paired_deltas(table, domain, variant, minutes)
-        if not deltas:
-            continue
-        per_seed = np.mean(np.array([d[: min(map(len, deltas))] for d in deltas]), axis=0)
-        wins = sum(np.mean(d) > 0 for d in deltas)
-        cells[variant][domain] = (
-            f"{np.mean(per_seed):+.3f} ± {np.std(per_seed):.3f} ({wins}/{len(deltas)}, "
-            f"n={len(per_seed)})"
-        )
+    domains = sorted(dict.fromkeys(k[0] for k in table))
+    rows: dict = defaultdict(dict)
+    for domain, variant, budget in keys:
+        deltas = paired_deltas(table, domain, variant, budget)
+        if deltas:
+            per_seed = np.mean(np.array([d[: min(map(len, deltas))] for d in deltas]), axis=0)
+            wins = sum(np.mean(d) > 0 for d in deltas)
+            rows[(variant, budget)][domain] = (per_seed, wins, deltas)
     lines = [
-        "## Ablations",
-        "",
-        "Each cell: the change of the best latent's headline scores (variant - default, mean over "
-        "the domain's single-frame readouts and re-identification; mean ± std over seeds, paired "
-        "by seed), then in how many of those measures the variant's mean is higher.",
-        "",
-        "| variant | " + " | ".join(domains) + " |",
-        "|---|" + "---:|" * len(domains),
+        "| variant | budget | " + " | ".join(domains) + " | domains ahead | time per step |",
+        "|---|---|" + "---:|" * (len(domains) + 2),
     ]
-    for variant in variants:
+    for (variant, budget), cells in sorted(rows.items()):
+        text = [_cell(*cells[d]) if d in cells else "" for d in domains]
+        ahead = sum(np.mean(c[0]) > 0 for c in cells.values())
+        cost = step_cost(results, variant, budget)
         lines.append(
-            f"| {variant} | " + " | ".join(cells[variant].get(d, "") for d in domains) + " |"
+            f"| {variant} | {budget} | " + " | ".join(text) + f" | {ahead}/{len(cells)} | {cost} |"
         )
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            "Each cell: the change of the best latent's headline score (variant - default, the "
+            "mean over the domain's single-frame readouts and re-identification; mean ± std "
+            "over seeds, paired by seed), then in how many of those measures the variant's mean "
+            "is higher, and the seeds. Budget `sN`: N optimizer steps, the steps a default run "
+            "trains in 2 minutes on this machine; `mM`: M minutes. 'time per step': the "
+            "variant's training seconds per step over the default's (median over domains; "
+            "measured on a machine that may have been busy, so a rough guide).",
+            "",
+            *lines,
+        ]
+    )
+
+
+def _cell(per_seed: np.ndarray, wins: int, deltas: list) -> str:
+    return (
+        f"{np.mean(per_seed):+.3f} ± {np.std(per_seed):.3f} ({wins}/{len(deltas)}, "
+        f"n={len(per_seed)})"
+    )
+
+
+def step_cost(results: list[dict], variant: str, budget: str) -> str:
+    """The variant's training seconds per step over the default's, median over domains."""
+    ratios = []
+    for domain in {r["domain"] for r in results}:
+        per_step = {}
+        for name in ("default", variant):
+            runs = [
+                r["training_s"] / r["steps"]
+                for r in results
+                if (r["domain"], r["variant"], budget_of(r)) == (domain, name, budget)
+                and r.get("steps")
+            ]
+            per_step[name] = np.mean(runs) if runs else np.nan
+        ratios.append(per_step[variant] / per_step["default"])
+    ratios = [r for r in ratios if np.isfinite(r)]
+    return f"{np.median(ratios):.2f}x" if ratios else ""

@@ -9,8 +9,18 @@ out on the domain's fixed splits. Each run's scores go to
 so the study can be interrupted and continued. ``--tables`` then writes docs/quality.md
 from every result found (``quality_tables.py``).
 
+Budgets are minutes on this machine (``--minutes``: the main study and the time curve) or a
+fixed number of optimizer steps (``--steps``: the ablations). ``--steps auto`` takes, per
+domain, the steps a default run trained in 2 minutes here (``STEPS_AT_2_MINUTES``): a variant
+is then compared with the default at equal steps, which another job on the machine cannot
+change (it only slows the run), and a variant's cost per step is reported beside it. The result
+files (small JSON, ``--results``) are kept in the repository so that docs/quality.md can be
+regenerated on another machine; the models stay under ``--output``.
+
     python benchmarks/quality_study.py --domains synthetic bandit --seeds 0 1 2 --minutes 2
     python benchmarks/quality_study.py --domains quadrupeds --minutes 1 2 5 10 20 --seeds 0
+    python benchmarks/quality_study.py --domains larvae --variants default byol_ema_0.99 \
+        --steps auto --latents-only
     python benchmarks/quality_study.py --tables
 """
 
@@ -38,7 +48,17 @@ from common import cached_bandit_fit, with_halves
 from quality_domains import DOMAINS, Domain
 from quality_variants import VARIANTS
 
+RESULTS = Path(__file__).parent / "results" / "quality"
+
 MAX_STEPS = 10**6  # the budget in minutes decides
+STEPS_AT_2_MINUTES = {  # mean steps of the 3 default 2-minute runs per domain (docs/quality.md)
+    "bandit": 539,
+    "larvae": 345,
+    "open_field": 380,
+    "quadrupeds": 118,
+    "synthetic": 86,
+    "zebrafish": 141,
+}
 
 
 def main() -> None:
@@ -47,13 +67,20 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["default"], choices=list(VARIANTS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--minutes", type=float, nargs="+", default=[2.0])
+    parser.add_argument(
+        "--steps", nargs="+", help="fixed step budgets instead of minutes ('auto': per domain)"
+    )
     parser.add_argument("--cebra-iterations", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     parser.add_argument("--max-train-frames", type=int, default=10_000, help="per readout fit")
     parser.add_argument("--max-test-frames", type=int, default=30_000, help="per readout test")
-    parser.add_argument("--output", type=Path, default=Path("runs/quality"))
+    parser.add_argument("--output", type=Path, default=Path("runs/quality"), help="models")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="result files")
     parser.add_argument(
         "--bams-only", action="store_true", help="no baselines but the untrained network"
+    )
+    parser.add_argument(
+        "--latents-only", action="store_true", help="BAMS's latents only (ablations)"
     )
     parser.add_argument("--tables", action="store_true", help="write docs/quality.md and stop")
     parser.add_argument("--docs", type=Path, default=Path("docs"))
@@ -61,7 +88,7 @@ def main() -> None:
     if args.tables:
         from quality_tables import write_tables
 
-        write_tables(args.output, args.docs)
+        write_tables(args.results, args.docs)
         return
     torch.set_num_threads(args.threads)
     for name in args.domains:
@@ -73,21 +100,30 @@ def main() -> None:
         data = domain.load(args.output / "cache")
         print(f"{name}: {data}", flush=True)
         for variant in args.variants:
-            for minutes in args.minutes:
+            for budget in budgets(args, name):
                 for seed in args.seeds:
-                    run_one(domain, data, variant, minutes, seed, args)
+                    run_one(domain, data, variant, budget, seed, args)
 
 
-def run_folder(root: Path, domain: str, variant: str, minutes: float, seed: int) -> Path:
-    """Where one run keeps its model and result."""
-    return root / domain / variant / f"m{minutes:g}" / f"seed{seed}"
+def budgets(args, domain: str) -> list[dict]:
+    """``[{"minutes": M} or {"steps": N}]``: the training budgets asked for on ``domain``."""
+    if not args.steps:
+        return [{"minutes": m} for m in args.minutes]
+    return [{"steps": STEPS_AT_2_MINUTES[domain] if s == "auto" else int(s)} for s in args.steps]
 
 
-def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed: int, args):
-    """Train, represent, read out; write ``result.json`` (skipped if it exists)."""
-    folder = run_folder(args.output, domain.name, variant, minutes, seed)
-    if (folder / "result.json").is_file():
-        print(f"  {folder}: done before", flush=True)
+def budget_label(budget: dict) -> str:
+    """``m2`` (minutes) or ``s118`` (steps): the budget's folder name."""
+    return f"m{budget['minutes']:g}" if "minutes" in budget else f"s{budget['steps']}"
+
+
+def run_one(domain: Domain, data: Recordings, variant: str, budget: dict, seed: int, args):
+    """Train, represent, read out; write the result file (skipped if it exists)."""
+    label = budget_label(budget)
+    folder = args.output / domain.name / variant / label / f"seed{seed}"
+    result_file = args.results / domain.name / variant / label / f"seed{seed}.json"
+    if result_file.is_file():
+        print(f"  {result_file}: done before", flush=True)
         return
     changed = VARIANTS[variant](domain.params(data), data)
     if changed is None:
@@ -96,8 +132,8 @@ def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed
     params, data = changed
     params.update(
         seed=seed,
-        max_steps=MAX_STEPS,
-        max_minutes=minutes,
+        max_steps=budget.get("steps", MAX_STEPS),
+        max_minutes=budget.get("minutes"),
         output_dir=folder / "model",
         logger="csv",
         log_every=10,
@@ -107,9 +143,9 @@ def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed
     start = time.perf_counter()
     model = BAMS(**params).fit(data, overwrite=True)
     training_s = time.perf_counter() - start
-    methods = methods_of(variant, seed == args.seeds[0], args.bams_only)
+    methods = methods_of(variant, seed == args.seeds[0], args.bams_only, args.latents_only)
     reps, reid = representations(model, data, domain, seed, args.cebra_iterations, methods)
-    extra = domain_extras(domain, data, reps, args.output / "cache")
+    extra = {} if args.latents_only else domain_extras(domain, data, reps, args.output / "cache")
     tasks, splits = domain.tasks(data), domain.splits(data)
     rows = evaluate_readouts(
         reps,
@@ -123,7 +159,8 @@ def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed
     result = {
         "domain": domain.name,
         "variant": variant,
-        "minutes": minutes,
+        "minutes": budget.get("minutes"),
+        "budget": label,
         "seed": seed,
         "training_s": training_s,
         "steps": trained_steps(folder / "model"),
@@ -134,7 +171,7 @@ def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed
         **extra,
         "seconds": time.perf_counter() - start,
     }
-    atomic_write(folder / "result.json", json.dumps(result, indent=1, default=float))
+    atomic_write(result_file, json.dumps(result, indent=1, default=float))
     print(
         f"  {folder}: {result['steps']} steps in {training_s:.0f} s, "
         f"total {result['seconds']:.0f} s",
@@ -142,15 +179,20 @@ def run_one(domain: Domain, data: Recordings, variant: str, minutes: float, seed
     )
 
 
-def methods_of(variant: str, first_seed: bool, bams_only: bool = False) -> dict:
+def methods_of(
+    variant: str, first_seed: bool, bams_only: bool = False, latents_only: bool = False
+) -> dict:
     """The baselines and peers a run builds besides BAMS's latents.
 
     The default run of the first seed builds them all; the deterministic baselines (raw
     features, their PCA and window average) are the same for every training seed, so the
     other seeds build only those that have a seed of their own (the untrained network and
     CEBRA-Time). Ablations compare BAMS with BAMS: no baselines. ``bams_only`` (runs that
-    follow quality over training time) keeps only the untrained network.
+    follow quality over training time) keeps only the untrained network; ``latents_only``
+    (ablations at fixed steps, the default among them) nothing but BAMS.
     """
+    if latents_only:
+        return {"baselines": (), "peers": ()}
     if bams_only:
         return {"baselines": ("untrained",), "peers": ()}
     if variant != "default":

@@ -1,7 +1,9 @@
 """Tables, target checks and the time figure of the quality study, from its result files.
 
-Reads every ``result.json`` under the study's output folder and writes the generated part of
-``docs/quality.md`` (between its markers) and ``docs/figures/quality_vs_time.png``.
+Reads every result file under the study's results folder and writes the generated parts of
+``docs/quality.md`` (the main tables and the time curve between one pair of markers, the
+ablations between another) and ``docs/figures/quality_vs_time.png``. A part with no results
+leaves its text as it is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from common import write_between_markers
 
 START, END = "<!-- quality:start -->", "<!-- quality:end -->"
+ABLATIONS = "<!-- quality-ablations:start -->", "<!-- quality-ablations:end -->"
 LATENTS = ("BAMS short_term", "BAMS long_term", "BAMS both")
 UNTRAINED = tuple(f"untrained {m}" for m in LATENTS)
 COLUMNS = {
@@ -33,7 +36,12 @@ REID = "re-identification top-1"
 
 def load_results(root: Path) -> list[dict]:
     """Every run's result, in a stable order."""
-    return [json.loads(p.read_text()) for p in sorted(root.glob("*/*/m*/seed*/result.json"))]
+    return [json.loads(p.read_text()) for p in sorted(root.glob("*/*/*/seed*.json"))]
+
+
+def budget_of(result: dict) -> str:
+    """The run's budget label: ``m2`` (minutes) or ``s118`` (steps)."""
+    return result.get("budget") or f"m{result['minutes']:g}"
 
 
 def measures(result: dict) -> dict[str, dict[str, float]]:
@@ -63,10 +71,10 @@ def _protocol(protocol: str) -> str:
 
 
 def aggregate(results: list[dict]) -> dict:
-    """``{(domain, variant, minutes): {method: {measure: [values over seeds]}}}``."""
+    """``{(domain, variant, budget label): {method: {measure: [values over seeds]}}}``."""
     out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for result in results:
-        key = (result["domain"], result["variant"], result["minutes"])
+        key = (result["domain"], result["variant"], budget_of(result))
         for method, values in measures(result).items():
             for measure, value in values.items():
                 out[key][method][measure].append(value)
@@ -179,31 +187,36 @@ def _decision_targets(methods: dict, mle: dict) -> list[str]:
 
 
 def write_tables(root: Path, docs: Path) -> None:
-    """Write the generated part of docs/quality.md and the time figure; print the targets."""
+    """Write the generated parts of docs/quality.md and the time figure; print the targets."""
     results = load_results(root)
     if not results:
-        raise SystemExit(f"no result.json under {root}")
+        raise SystemExit(f"no result files under {root}")
     table = aggregate(results)
-    blocks = [_main_block(results, table), _time_block(results, table, docs)]
     from quality_ablations import ablation_block
 
-    blocks.append(ablation_block(table))
-    body = "\n\n".join(b for b in blocks if b)
-    print(body)
+    timed = [r for r in results if r.get("minutes") is not None]
+    main = "\n\n".join(b for b in (_main_block(timed, table), _time_block(timed, table, docs)) if b)
     path = docs / "quality.md"
-    if not write_between_markers(path, START, END, body):
-        print(f"{path} has no markers {START} ... {END}; nothing written there")
+    for (start, end), body in (((START, END), main), (ABLATIONS, ablation_block(table, results))):
+        if not body:
+            print(f"no results for {start}: that part of {path} is left as it is")
+            continue
+        print(body)
+        if not write_between_markers(path, start, end, body):
+            print(f"{path} has no markers {start} ... {end}; nothing written there")
 
 
 def _main_block(results: list[dict], table: dict) -> str:
     """Per domain: the table at the main budget, and the targets."""
+    if not results:
+        return ""
     main = _main_minutes(results)
     parts, targets = [], []
     for domain in dict.fromkeys(r["domain"] for r in results):
-        key = (domain, "default", main)
+        key = (domain, "default", f"m{main:g}")
         if key not in table:
             continue
-        runs = [r for r in results if (r["domain"], r["variant"], r["minutes"]) == key]
+        runs = [r for r in results if (r["domain"], r["variant"], budget_of(r)) == key]
         steps = [r["steps"] for r in runs if r.get("steps")]
         levels, mle = runs[0]["levels"], runs[0].get("mle_direct")
         parts.append(
