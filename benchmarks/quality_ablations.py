@@ -59,11 +59,12 @@ def ablation_block(table: dict, results: list[dict]) -> str:
         [
             "Each cell: the change of the best latent's headline score (variant - default, the "
             "mean over the domain's single-frame readouts and re-identification; mean ± std "
-            "over seeds, paired by seed), then in how many of those measures the variant's mean "
-            "is higher, and the seeds. Budget `sN`: N optimizer steps, the steps a default run "
-            "trains in 2 minutes on this machine; `mM`: M minutes. 'time per step': the "
-            "variant's training seconds per step over the default's (median over domains; "
-            "measured on a machine that may have been busy, so a rough guide).",
+            "over seeds, paired by seed), then in how many of those measures the variant's "
+            "mean is higher, and the seeds. Budget `s2min`: a fixed number of optimizer steps "
+            "per domain, those a default run trains in 2 minutes on this machine; `sN`: N "
+            "steps; `mM`: M minutes. 'time per step': the variant's training seconds per step "
+            "over the default's (median over domains; measured on a machine that may have been "
+            "busy, so a rough guide).",
             "",
             *lines,
         ]
