@@ -37,7 +37,7 @@ def test_recordings_one_per_animal_with_clip_labels(files):
         "body_turning_rate",
         "spine_length_rate",
     ]
-    assert mabe_recordings(files.test, social=False, labels=False).n_features == 40
+    assert mabe_recordings(files.test, social=False, labels=False).n_features == 48
 
 
 def test_fly_padding_is_dropped(rng):

@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from bams.features.mouse import MOUSE_ACTIONS, MOUSE_KEYPOINTS, mouse_features
+from bams.features.mouse import (
+    MOUSE_ACTIONS,
+    MOUSE_KEYPOINTS,
+    mouse_features,
+    order_mouse_keypoints,
+)
 
 # A mouse in its body frame (forward, lateral) in pixels: body centre (mean of neck, center
 # back, tail base) at the origin, body axis along +x; left and right paws differ on purpose.
@@ -52,11 +57,11 @@ def test_names_shapes_and_actions(rng):
     features = mouse_features(triplet(rng))
     assert len(features) == 3
     assert all(f.names == features[0].names for f in features)
-    assert features[0].values.shape == (40, 58) and features[0].values.dtype == np.float32
+    assert features[0].values.shape == (40, 66) and features[0].values.dtype == np.float32
     assert features[0].actions == list(MOUSE_ACTIONS)
     assert set(MOUSE_ACTIONS) <= set(features[0].names)
     alone = mouse_features(triplet(rng), social=False)[0]
-    assert alone.values.shape == (40, 40)
+    assert alone.values.shape == (40, 48)
     assert not any(n.startswith("neighbor") for n in alone.names)
 
 
@@ -83,13 +88,17 @@ def test_known_pose_gives_known_polar_coordinates_without_left_right_swaps():
     }
     for paw, (distance, paw_angle) in expected.items():
         np.testing.assert_allclose(col[f"{paw}_distance"], distance, rtol=1e-5)
-        np.testing.assert_allclose(col[f"{paw}_angle"], paw_angle, atol=1e-5)
+        np.testing.assert_allclose(col[f"{paw}_angle_cos"], np.cos(paw_angle), atol=1e-5)
+        np.testing.assert_allclose(col[f"{paw}_angle_sin"], np.sin(paw_angle), atol=1e-5)
     np.testing.assert_allclose(col["body_cos"], np.cos(0.7), atol=1e-6)
-    np.testing.assert_allclose(col["head_body_angle"], 0.0, atol=1e-6)
+    np.testing.assert_allclose(col["head_body_angle_cos"], 1.0, atol=1e-6)
+    np.testing.assert_allclose(col["head_body_angle_sin"], 0.0, atol=1e-6)
     np.testing.assert_allclose(col["spine_length"], 60.0, rtol=1e-6)
-    np.testing.assert_allclose(col["body_bend"], 0.0, atol=1e-6)
-    np.testing.assert_allclose(col["tail_proximal_angle"], np.arctan2(10, 30), atol=1e-6)
-    np.testing.assert_allclose(col["tail_distal_angle"], 0.0, atol=1e-6)
+    np.testing.assert_allclose(col["body_bend_sin"], 0.0, atol=1e-6)
+    tail = np.arctan2(10, 30)
+    np.testing.assert_allclose(col["tail_proximal_angle_cos"], np.cos(tail), atol=1e-6)
+    np.testing.assert_allclose(col["tail_proximal_angle_sin"], np.sin(tail), atol=1e-6)
+    np.testing.assert_allclose(col["tail_distal_angle_sin"], 0.0, atol=1e-6)
     np.testing.assert_allclose(col["head_x"], 400 + np.mean([55, 35, 35, 30]) * np.cos(0.7))
 
 
@@ -145,7 +154,7 @@ def test_missing_keypoints_give_nan_and_nothing_else(rng, missing):
     keypoints = triplet(rng)
     keypoints[5, 0, MOUSE_KEYPOINTS.index("nose")] = missing
     col = columns(mouse_features(keypoints)[0])
-    for name in ("head_x", "head_cos", "head_body_angle"):
+    for name in ("head_x", "head_cos", "head_body_angle_sin"):
         assert np.isnan(col[name][5]) and np.isfinite(col[name][4]) and np.isfinite(col[name][6])
     assert np.isnan(col["head_speed"][5]) and np.isnan(col["head_speed"][6])  # t and t + 1
     assert np.isnan(col["neighbor1_nose_nose_distance"][5])
@@ -198,3 +207,82 @@ def test_bad_input_is_rejected():
         mouse_features(np.zeros((5, 3, 7, 2)))
     with pytest.raises(ValueError, match="Expected positive arena_size and frame_rate"):
         mouse_features(np.ones((5, 3, 12, 2)), arena_size=0.0)
+
+
+def test_a_missing_neighbour_invalidates_only_the_features_that_use_it(rng):
+    keypoints = triplet(rng)
+    complete = mouse_features(keypoints)[0]
+    distance = np.linalg.norm(keypoints[:, 1:, 6] - keypoints[:, :1, 6], axis=-1)  # center back
+    # The rank of mouse 1 among mouse 0's neighbours at frame 5 (the body centres are close
+    # to the center backs, and the test needs the ranks to be clear).
+    assert abs(distance[5, 0] - distance[5, 1]) > 20
+    rank = 1 if distance[5, 0] < distance[5, 1] else 2
+    nose = keypoints.copy()
+    nose[5, 1, MOUSE_KEYPOINTS.index("nose")] = np.nan
+    changed = mouse_features(nose)[0]
+    uses_its_nose = {
+        f"neighbor{rank}_nose_nose_distance",
+        f"neighbor{rank}_tail_base_nose_distance",
+    }
+    for j, name in enumerate(complete.names):
+        if name in uses_its_nose:
+            assert np.isnan(changed.values[5, j]), name
+            np.testing.assert_array_equal(
+                np.delete(changed.values[:, j], 5), np.delete(complete.values[:, j], 5)
+            )
+        else:
+            np.testing.assert_array_equal(changed.values[:, j], complete.values[:, j], err_msg=name)
+
+
+def test_an_untracked_neighbour_leaves_the_own_features_and_the_other_neighbour(rng):
+    keypoints = triplet(rng)
+    complete = columns(mouse_features(keypoints)[0])
+    gone = keypoints.copy()
+    gone[5, 2] = 0.0  # mouse 2 untracked at frame 5, as trackers write it
+    changed = columns(mouse_features(gone)[0])
+    alone = columns(mouse_features(keypoints[:, :2])[0])  # mouse 1 as the only neighbour
+    for name, values in complete.items():
+        if not name.startswith("neighbor"):
+            np.testing.assert_array_equal(changed[name], values, err_msg=name)
+        elif name.startswith("neighbor2"):
+            assert np.isnan(changed[name][5]), name
+        else:
+            np.testing.assert_allclose(changed[name][5], alone[name][5], rtol=1e-6)
+    # Frames 0-4 and 7 on (frame 6's distance rates use frame 5) are as without the gap.
+    keep = np.r_[0:5, 7:40]
+    for name, values in complete.items():
+        np.testing.assert_array_equal(changed[name][keep], values[keep], err_msg=name)
+
+
+def test_angles_are_cos_and_sin_continuous_across_pi():
+    # A curled tail: the distal segment sweeps through pointing forward, where the tail
+    # angle (from the backward body axis) crosses +-pi, and every other angle is fixed.
+    n = 9
+    kp = np.repeat(TEMPLATE[None], n, axis=0)
+    swing = np.pi + np.linspace(-0.4, 0.4, n)  # from the backward axis, through +-pi
+    middle = TEMPLATE[MOUSE_KEYPOINTS.index("tail_middle")]
+    kp[:, MOUSE_KEYPOINTS.index("tail_tip")] = middle + 30 * np.stack(
+        [-np.cos(swing), np.sin(swing)], axis=1
+    )
+    features = mouse_features(place(kp, np.full((n, 2), 400.0), np.zeros(n))[:, None])[0]
+    col = columns(features)
+    raw = np.arctan2(col["tail_distal_angle_sin"], col["tail_distal_angle_cos"])
+    assert np.abs(np.diff(raw)).max() > 6  # what a raw angle feature would do
+    np.testing.assert_allclose(col["tail_distal_angle_cos"], np.cos(swing), atol=1e-5)
+    np.testing.assert_allclose(col["tail_distal_angle_sin"], np.sin(swing), atol=1e-5)
+    steps = np.abs(np.diff(features.values[1:], axis=0))  # velocities start at frame 1
+    assert steps.max() < 0.2 * 30  # no feature jumps (the angle moves 0.1 rad per frame)
+    np.testing.assert_allclose(col["tail_distal_angle_rate"][1:], 0.1 * 30, rtol=1e-4)
+    assert not any(n.endswith("angle") or n == "body_bend" for n in features.names)
+
+
+def test_keypoints_are_ordered_by_name():
+    names = [k.replace("_", " ").upper() for k in MOUSE_KEYPOINTS][::-1] + ["arena corner"]
+    position = np.arange(13.0)[None, None, :, None].repeat(2, axis=-1)
+    ordered = order_mouse_keypoints(position, names)
+    assert ordered.shape == (1, 1, 12, 2)
+    assert ordered[0, 0, :, 0].tolist() == list(range(11, -1, -1))
+    with pytest.raises(ValueError, match=r"Expected the MABe mouse keypoints .* but \['nose'\]"):
+        order_mouse_keypoints(position, names[:-2] + ["tail", "snout"])
+    with pytest.raises(ValueError, match=r"Expected positions of shape \(T, n_mice, 13, 2\)"):
+        order_mouse_keypoints(position[0], names)

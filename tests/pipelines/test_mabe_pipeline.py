@@ -76,7 +76,7 @@ def test_cli_run_outputs(cli_run):
     assert {p.name for p in out.iterdir()} >= {"features.npz", "bams", "submission.npy"}
     assert (out / "bams" / "model.pt").is_file() and (out / "bams" / "config.yaml").is_file()
     features = Recordings.load(out / "features.npz")
-    assert len(features) == 24 and features.n_features == 58
+    assert len(features) == 24 and features.n_features == 66
     scores = (out / "scores.csv").read_text().splitlines()
     assert len(scores) == 1 + 13 * 5  # header, 13 tasks x 5 alphas
     for key, path in paths.items():  # inputs untouched

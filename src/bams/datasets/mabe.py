@@ -83,7 +83,7 @@ def mabe_recordings(
     >>> files = make_mouse_triplets(4, n_frames=60)
     >>> data = mabe_recordings([files.train, files.test])
     >>> len(data), data.n_features, data.groups[:3] == [data.groups[0]] * 3
-    (12, 58, True)
+    (12, 66, True)
     """
     if species not in FEATURES:
         raise ValueError(f"Expected a species among {sorted(FEATURES)}, but got {species!r}.")
