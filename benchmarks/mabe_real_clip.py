@@ -11,7 +11,11 @@ MABe pipeline does (``frame_rate=30``, social features on) and prints, per mouse
   what :class:`bams.preprocessing.Preprocessor` marks invalid today, so the training loss
   skips the frame), *own features* (any of the mouse's own, non-social features NaN: social
   features of an untracked neighbour allowed to be missing) and *per feature* (no feature
-  observed: the frame has nothing usable left);
+  observed: the frame has nothing usable left). The features are already NaN per feature
+  (a feature is NaN only where its own keypoints are missing); the frame-level loss comes
+  from ``Preprocessor.transform_inputs``, whose validity channel is 1 only where all
+  features are observed, and which ``bams.training.objective.draw_samples`` uses to pick
+  the frames of the HoA and bootstrap losses;
 - the NaN rate of every feature;
 - how often the pose angles wrap at +-pi between consecutive frames (where a raw angle
   feature would jump by 2 pi; the features give each angle as its cos and sin instead).
@@ -128,9 +132,10 @@ def main() -> None:
     keypoints = read_clip(args.clip)
     print(f"Keypoints {keypoints.shape} in the order {list(MOUSE_KEYPOINTS)}")
     print(
-        "Invalid frames: 'per frame' = any feature NaN (what the Preprocessor's validity channel "
-        "marks invalid now); 'own features' = any non-social feature NaN; 'per feature' = no "
-        "feature observed."
+        "Invalid frames. Now: 'per frame' = any feature NaN (the Preprocessor's validity "
+        "channel is 0 there and the training losses skip the frame). With per-feature masks: "
+        "'own features' = any of the mouse's non-social features NaN (social features allowed "
+        "missing), 'per feature' = no feature observed (the floor: the mouse is untracked)."
     )
     report(f"Real clip {args.clip.name}", [keypoints], per_feature=True)
     missing = np.isnan(mark_missing(keypoints)).any(axis=-1)
