@@ -225,6 +225,8 @@ def test_state_dict_is_plain(train):
         "scale",
         "bin_low",
         "bin_width",
+        "optional_features",
+        "optional",
     }
     allowed = (int, float, str, list, torch.Tensor)
     assert all(isinstance(v, allowed) for v in state.values())
@@ -250,3 +252,66 @@ def test_statistics_from_a_deterministic_subsample(rng, monkeypatch):
 def test_small_data_uses_every_frame(train):
     sample = preprocessing._sample_frames(train)
     np.testing.assert_array_equal(sample, np.concatenate(train.sequences))
+
+
+def _with_missing_neighbor() -> Recordings:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 3))
+    x[10:20, 2] = np.nan  # the optional feature, missing for 10 frames
+    x[30, 0] = np.nan  # a required feature, missing once
+    return Recordings([x], feature_names=["speed", "turn", "neighbor1_distance"], actions=["speed"])
+
+
+def test_an_optional_feature_missing_leaves_the_frame_valid():
+    data = _with_missing_neighbor()
+    prep = Preprocessor(n_bins=4, optional_features=["neighbor*"]).fit(data)
+    out = prep.transform_inputs(data.sequences[0])
+    assert prep.n_inputs == out.shape[1] == 3 + 1 + 1
+    observed, valid = out[:, 3], out[:, 4]
+    assert observed[10:20].tolist() == [0.0] * 10 and observed[:10].all()
+    assert valid[10:20].all()  # the neighbour alone does not invalidate the frame
+    assert valid[30] == 0 and valid.sum() == 49
+    assert not np.isnan(out).any()
+
+
+def test_without_optional_features_every_feature_is_required():
+    data = _with_missing_neighbor()
+    out = Preprocessor(n_bins=4).fit(data).transform_inputs(data.sequences[0])
+    assert out.shape[1] == 4
+    assert out[10:20, -1].sum() == 0 and out[:, -1].sum() == 39
+
+
+def test_an_optional_pattern_that_matches_nothing_is_refused():
+    with pytest.raises(ValueError, match="'paw\\*' matches none"):
+        Preprocessor(optional_features=["paw*"]).fit(_with_missing_neighbor())
+
+
+def test_optional_features_survive_the_state_dict():
+    data = _with_missing_neighbor()
+    prep = Preprocessor(n_bins=4, optional_features=["neighbor*"]).fit(data)
+    again = Preprocessor.from_state_dict(prep.state_dict())
+    np.testing.assert_array_equal(
+        again.transform_inputs(data.sequences[0]), prep.transform_inputs(data.sequences[0])
+    )
+
+
+def test_a_state_dict_from_before_optional_features_still_loads():
+    data = _with_missing_neighbor()
+    state = Preprocessor(n_bins=4).fit(data).state_dict()
+    del state["optional"], state["optional_features"]
+    assert Preprocessor.from_state_dict(state).n_inputs == 4
+
+
+def test_the_estimator_trains_and_embeds_with_an_optional_feature(tiny_params, small_data):
+    from bams import BAMS
+
+    sequences = [s.copy() for s in small_data.sequences]
+    for s in sequences:
+        s[50:150, -1] = np.nan  # the last feature is missing in half of every recording
+    data = Recordings(sequences, feature_names=small_data.feature_names, actions=small_data.actions)
+    last = data.feature_names[-1]
+    model = BAMS(**{**tiny_params, "optional_features": [last]}).fit(data)
+    assert model.preprocessor_.n_inputs == len(data.feature_names) + 2
+    embedded = model.transform(data)
+    assert all(np.isfinite(e["short_term"]).all() for e in embedded)
+    assert model.get_config().model.optional_features == [last]

@@ -156,7 +156,9 @@ class BAMS(TransformerMixin, BaseEstimator):
         if resume:
             resume_from, preprocessor = self._resume_state(run_dir, config)
         if preprocessor is None:
-            preprocessor = Preprocessor(config.model.hoa_bins, config.model.hoa_quantiles).fit(data)
+            preprocessor = Preprocessor(
+                config.model.hoa_bins, config.model.hoa_quantiles, config.model.optional_features
+            ).fit(data)
         else:
             preprocessor.check_compatible(data)
         prepared = PreparedRecordings.build(data, preprocessor)

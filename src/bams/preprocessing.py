@@ -2,13 +2,18 @@
 
 - Inputs: per-feature robust normalization (median and inter-quartile range, so outliers such
   as keypoint jumps do not set the scale); missing values become 0 after normalization and a
-  last channel marks frames where every feature was observed. The network never sees NaN.
+  last channel marks valid frames: every feature observed, or every feature but the optional
+  ones (which then get a channel each saying whether they were observed: e.g. a neighbour's
+  features when that neighbour is not tracked). The network never sees NaN.
 - Actions: each action feature is quantized into ``n_bins`` equal bins between two robust
   percentiles of its training values; values beyond fall in the end bins, missing values get
   bin ``-1``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from fnmatch import fnmatchcase
 
 import numpy as np
 import torch
@@ -29,6 +34,9 @@ class Preprocessor:
         Bins per action feature.
     quantiles
         Lower and upper percentiles (0-100) of each action that bound the bins.
+    optional_features
+        Feature names or shell-style patterns of features that may be missing in a valid
+        frame; each matched feature gets an observed/missing input channel.
 
     Examples
     --------
@@ -42,9 +50,15 @@ class Preprocessor:
     [0, 0, 0, 1, 1, 2, 2, 3, 3, 3]
     """
 
-    def __init__(self, n_bins: int = 32, quantiles: tuple[float, float] = (0.5, 99.5)) -> None:
+    def __init__(
+        self,
+        n_bins: int = 32,
+        quantiles: tuple[float, float] = (0.5, 99.5),
+        optional_features: Sequence[str] = (),
+    ) -> None:
         self.n_bins = n_bins
         self.quantiles = quantiles
+        self.optional_features = list(optional_features)
 
     def fit(self, data: Recordings) -> Preprocessor:
         """Learn normalization statistics and bin ranges from ``data`` (the training set).
@@ -52,8 +66,8 @@ class Preprocessor:
         Raises
         ------
         ValueError
-            If ``n_bins < 2``, the quantiles are not ``0 <= low < high <= 100``, or a feature
-            has no observed value.
+            If ``n_bins < 2``, the quantiles are not ``0 <= low < high <= 100``, a feature
+            has no observed value, or a pattern of ``optional_features`` matches no feature.
         """
         low, high = self.quantiles
         if self.n_bins < 2:
@@ -62,6 +76,7 @@ class Preprocessor:
             raise ValueError(
                 f"Expected quantiles 0 <= low < high <= 100, but got {self.quantiles}."
             )
+        self.optional_ = _optional_mask(data.feature_names, self.optional_features)
         frames = _sample_frames(data)
         observed = ~np.isnan(frames)
         empty = [data.feature_names[j] for j in np.flatnonzero(~observed.any(axis=0))]
@@ -88,8 +103,8 @@ class Preprocessor:
 
     @property
     def n_inputs(self) -> int:
-        """Input channels of the network: the features plus one validity channel."""
-        return len(self.feature_names_) + 1
+        """Input channels: the features, one per optional feature, one validity channel."""
+        return len(self.feature_names_) + int(self.optional_.sum()) + 1
 
     @property
     def n_actions(self) -> int:
@@ -115,15 +130,18 @@ class Preprocessor:
         Returns
         -------
         np.ndarray
-            ``(T, F + 1)`` float32: normalized features with missing values set to 0, then a
-            channel that is 1 where all ``F`` features are observed and 0 elsewhere.
+            ``(T, F + K + 1)`` float32: normalized features with missing values set to 0;
+            for each of the ``K`` optional features, 1 where it is observed; then a channel
+            that is 1 where every feature that is not optional is observed.
         """
-        out = np.empty((x.shape[0], x.shape[1] + 1), dtype=np.float32)
-        np.subtract(x, self.center_, out=out[:, :-1])
-        out[:, :-1] /= self.scale_
-        missing = np.isnan(out[:, :-1])
-        out[:, -1] = ~missing.any(axis=1)
-        out[:, :-1][missing] = 0.0
+        n, optional = x.shape[1], self.optional_
+        out = np.empty((x.shape[0], self.n_inputs), dtype=np.float32)
+        np.subtract(x, self.center_, out=out[:, :n])
+        out[:, :n] /= self.scale_
+        missing = np.isnan(out[:, :n])
+        out[:, n:-1] = ~missing[:, optional]
+        out[:, -1] = ~missing[:, ~optional].any(axis=1)
+        out[:, :n][missing] = 0.0
         return out
 
     def quantize_actions(self, x: np.ndarray) -> np.ndarray:
@@ -148,12 +166,18 @@ class Preprocessor:
             "scale": torch.from_numpy(self.scale_),
             "bin_low": torch.from_numpy(self.bin_low_),
             "bin_width": torch.from_numpy(self.bin_width_),
+            "optional_features": self.optional_features,
+            "optional": torch.from_numpy(self.optional_),
         }
 
     @classmethod
     def from_state_dict(cls, state: dict) -> Preprocessor:
         """Rebuild a fitted preprocessor from :meth:`state_dict`."""
-        prep = cls(n_bins=int(state["n_bins"]), quantiles=tuple(state["quantiles"]))
+        prep = cls(
+            n_bins=int(state["n_bins"]),
+            quantiles=tuple(state["quantiles"]),
+            optional_features=state.get("optional_features", ()),
+        )
         prep.feature_names_ = list(state["feature_names"])
         prep.action_names_ = list(state["action_names"])
         prep.action_indices_ = state["action_indices"].numpy()
@@ -161,7 +185,23 @@ class Preprocessor:
         prep.scale_ = state["scale"].numpy()
         prep.bin_low_ = state["bin_low"].numpy()
         prep.bin_width_ = state["bin_width"].numpy()
+        n = len(prep.feature_names_)  # checkpoints from before optional features: none
+        prep.optional_ = state["optional"].numpy() if "optional" in state else np.zeros(n, bool)
         return prep
+
+
+def _optional_mask(names: Sequence[str], patterns: Sequence[str]) -> np.ndarray:
+    """``(F,)`` bool: the features matched by any of ``patterns``; each must match one."""
+    mask = np.zeros(len(names), dtype=bool)
+    for pattern in patterns:
+        hits = np.array([fnmatchcase(name, pattern) for name in names], dtype=bool)
+        if not hits.any():
+            raise ValueError(
+                f"Expected each optional_features pattern to match a feature, but {pattern!r} "
+                f"matches none of {list(names)[:8]}{' ...' if len(names) > 8 else ''}."
+            )
+        mask |= hits
+    return mask
 
 
 def _sample_frames(data: Recordings) -> np.ndarray:

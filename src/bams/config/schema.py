@@ -133,6 +133,11 @@ class ModelConfig:
         Hidden width of each bootstrap head, as a multiple of its latent size.
     hoa_window_s, hoa_warmup_s
         ``hoa_window`` and ``hoa_warmup`` in seconds, used where those are ``None``.
+    optional_features
+        Features that may be missing without making the frame invalid: names or
+        shell-style patterns (``"neighbor*"``). Each gets an extra input channel that says
+        whether it was observed; a frame counts as valid when every other feature is
+        observed. Default: none (a frame is valid only when every feature is observed).
     """
 
     encoders: dict[str, EncoderConfig] = field(default_factory=default_encoders)
@@ -145,6 +150,7 @@ class ModelConfig:
     head_expansion: int = 4
     hoa_window_s: float = 1.0
     hoa_warmup_s: float = 2.0
+    optional_features: list[str] = field(default_factory=list)
 
 
 @dataclass

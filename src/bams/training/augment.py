@@ -18,8 +18,10 @@ def augment_inputs(inputs: torch.Tensor, noise: float = 0.0, dropout: float = 0.
     Parameters
     ----------
     inputs
-        ``(B, C, L)`` preprocessed windows: ``C - 1`` features, then the validity channel
-        (1 where every feature of the frame is observed).
+        ``(B, C, L)`` preprocessed windows: ``C - 1`` input channels, then the validity
+        channel (1 where every required feature of the frame is observed). With optional
+        features, the input channels include their observed/missing channels, which noise
+        and dropout change like the others.
     noise
         Standard deviation of the noise added to each feature at each valid frame (in the
         units of the robust-normalized inputs).
