@@ -69,3 +69,25 @@ def test_recordings_errors(files):
         mabe_recordings(content)
     with pytest.raises(ValueError, match=r"Expected a species among \['fly', 'mouse'\]"):
         mabe_recordings(files.test, "cat")
+
+
+def test_fly_clips_with_varying_flies_and_no_vocabulary(rng):
+    # A test file as published: only 'sequences'; 9 real flies padded with NaN to 11 in one
+    # clip, 10 flies without padding in another.
+    padded = rng.normal(size=(40, 11, 24, 2)) + rng.uniform(-20, 20, size=(1, 11, 1, 2))
+    padded[:, 9:] = np.nan
+    unpadded = rng.normal(size=(40, 10, 24, 2)) + rng.uniform(-20, 20, size=(1, 10, 1, 2))
+    content = {"sequences": {"a": {"keypoints": padded}, "b": {"keypoints": unpadded}}}
+    data = mabe_recordings(content, "fly")
+    assert data.groups.count("a") == 9 and data.groups.count("b") == 10
+    assert data.ids[:2] == ["a/0", "a/1"] and data.ids[9] == "b/0"
+    assert data.frame_labels == {} and data.sequence_labels == {}
+    assert all(not np.isnan(values).all() for values in data.sequences)
+
+
+def test_fly_clips_with_too_few_keypoints_name_the_assumed_ones(rng):
+    content = {"sequences": {"a": {"keypoints": rng.normal(size=(40, 9, 8, 2))}}}
+    with pytest.raises(
+        ValueError, match=r"Expected at least 9 keypoints per fly .*8 \(tip_abdomen\).*assumed"
+    ):
+        mabe_recordings(content, "fly")

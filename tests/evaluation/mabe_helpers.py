@@ -13,7 +13,9 @@ ALPHAS = (0.1, 0.5, 1.0, 2.0, 5.0)
 def make_mabe(rng, n_train=12, n_public=4, n_private=4, dims=3):
     """Tiny files in the MABe 2022 formats: 20 clips of 20-40 frames, 3 dims, 4 tasks.
 
-    The clips are laid out in the frame axis in an order that differs from the split lists.
+    The clips are laid out in the frame axis in an order that differs from the split lists;
+    the labels hold that layout as their (official) frame number map, a copy of the
+    submission's.
     strain (Discrete) and experiment_day (regression) are constant within a clip; chases
     (Discrete) and speed (regression) vary by frame and are partly unlabelled (NaN).
     """
@@ -41,7 +43,12 @@ def make_mabe(rng, n_train=12, n_public=4, n_private=4, dims=3):
     s, e = frame_map[clips[-1]]
     label_array[0, s:e] = np.nan  # a private clip without a strain label
     submission = {"frame_number_map": frame_map, "embeddings": embeddings}
-    labels = {"vocabulary": list(TASKS), "task_type": list(TYPES), "label_array": label_array}
+    labels = {
+        "vocabulary": list(TASKS),
+        "task_type": list(TYPES),
+        "label_array": label_array,
+        "frame_number_map": dict(frame_map),
+    }
     split = {
         "UserTrain": ["not_in_the_submission"],
         "SubmissionTrain": clips[:n_train],

@@ -115,6 +115,37 @@ def test_checks_run_in_the_official_order(mabe):
         validate_submission({**mabe[0], "embeddings": embeddings}, clip_lengths(mabe[0]))
 
 
+# -- the official frame number map ----------------------------------------------------------
+
+
+def test_submission_map_must_equal_the_official_map(mabe):
+    submission = mabe[0]
+    official = dict(submission["frame_number_map"])
+    validate_submission(submission, frame_map=official)  # clip lengths from the map
+    first, second = sorted(official, key=official.__getitem__)[:2]
+    (a0, _), (b0, b1) = official[first], official[second]
+    reordered = {**official, second: (a0, a0 + b1 - b0), first: (a0 + b1 - b0, b1)}
+    with pytest.raises(ValueError, match=f"Expected clip '{first}' .* in another order"):
+        validate_submission({**submission, "frame_number_map": reordered}, frame_map=official)
+    renamed = dict(official)
+    renamed["renamed"] = renamed.pop(second)
+    with pytest.raises(ValueError, match=f"1 are missing \\(the first: '{second}'\\)"):
+        validate_submission({**submission, "frame_number_map": renamed}, frame_map=official)
+
+
+def test_official_map_is_checked_before_the_embeddings(mabe):
+    # As the evaluator: the frame number map is compared first, then the embeddings checked.
+    submission = {**mabe[0], "embeddings": mabe[0]["embeddings"].astype(np.float64)}
+    official = dict(mabe[0]["frame_number_map"])
+    clip = next(iter(official))
+    start, end = official[clip]
+    shifted = {**official, clip: (start, end - 1)}
+    with pytest.raises(ValueError, match=f"Expected clip '{clip}' to span .* frames instead of"):
+        validate_submission({**submission, "frame_number_map": shifted}, frame_map=official)
+    with pytest.raises(ValueError, match="Expected the clip lengths or the official frame map"):
+        validate_submission(mabe[0])
+
+
 # -- loaders ---------------------------------------------------------------------------------
 
 
@@ -124,7 +155,7 @@ def test_loaders_round_trip(mabe_files, mabe):
     np.testing.assert_array_equal(loaded["embeddings"], submission["embeddings"])
     loaded_labels = load_mabe_labels(mabe_files["labels"])
     assert loaded_labels["vocabulary"] == TASKS
-    assert loaded_labels["frame_number_map"] is None
+    assert loaded_labels["frame_number_map"] == submission["frame_number_map"]
     loaded_split = load_split(mabe_files["split"])
     assert set(loaded_split) == {"SubmissionTrain", "publicTest", "privateTest"}
     assert loaded_split["SubmissionTrain"] == split["SubmissionTrain"]

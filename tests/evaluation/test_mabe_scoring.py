@@ -39,7 +39,9 @@ def test_ridge_regression_by_hand():
     labels = {"vocabulary": ["speed"], "task_type": ["Continuous"], "label_array": y[None]}
     split = {"SubmissionTrain": clips[:6], "publicTest": clips[6:8], "privateTest": clips[8:]}
 
-    (score,) = score_submission(submission, labels, split, seeds=(42,), alphas=(1.0,))
+    (score,) = score_submission(
+        submission, labels, split, seeds=(42,), alphas=(1.0,), frame_map=frame_map
+    )
 
     train = [int(c[1:]) for c in train_test_split(clips[:6], test_size=0.1, random_state=42)[0]]
     rows = np.concatenate([np.arange(10 * i, 10 * i + 10) for i in train])
@@ -67,7 +69,7 @@ def test_f1_by_hand():
     labels = {"vocabulary": ["contact"], "task_type": ["Discrete"], "label_array": y[None]}
     split = {"SubmissionTrain": clips[:6], "publicTest": clips[6:8], "privateTest": clips[8:]}
 
-    (score,) = score_submission(submission, labels, split, alphas=(1.0,))
+    (score,) = score_submission(submission, labels, split, alphas=(1.0,), frame_map=frame_map)
 
     # Test frames 60..99: 16 positives predicted, 1 missed (frame 95) -> F1 = 32 / 33.
     assert score.private_score == pytest.approx(2 * 16 / (2 * 16 + 1))
@@ -76,7 +78,8 @@ def test_f1_by_hand():
 
 
 def test_labels_with_their_own_frame_number_map(mabe, scores):
-    # The labels file lays its clips out in another order; it must give the same scores.
+    # The labels file lays its clips out in another order than the official map (given
+    # explicitly); it must give the same scores.
     submission, labels, split = mabe
     frame_map = submission["frame_number_map"]
     order = sorted(frame_map)
@@ -91,7 +94,7 @@ def test_labels_with_their_own_frame_number_map(mabe, scores):
         "label_array": labels["label_array"][:, np.concatenate(columns)],
         "frame_number_map": new_map,
     }
-    again = score_submission(submission, relabelled, split)
+    again = score_submission(submission, relabelled, split, frame_map=frame_map)
     for a, b in zip(scores, again, strict=True):
         assert a.private_score == pytest.approx(b.private_score, rel=1e-6)
         if a.sequence_level:
@@ -150,7 +153,7 @@ def test_public_score_uses_public_clips_only(mabe, scores):
 def test_split_clip_missing_from_the_submission(mabe):
     submission, labels, split = mabe
     split = {**split, "publicTest": [*split["publicTest"], "ghost"]}
-    with pytest.raises(ValueError, match="Expected split clip 'ghost' in the frame number map"):
+    with pytest.raises(ValueError, match="Expected split clip 'ghost' in the official frame numb"):
         score_submission(submission, labels, split)
 
 
@@ -160,14 +163,14 @@ def test_clip_spans_differ_between_submission_and_labels(mabe):
     s, e = frame_map["clip00"]
     labels = {**labels, "frame_number_map": {**frame_map, "clip00": (s, e - 1)}}
     with pytest.raises(ValueError, match="Expected clip 'clip00' to span as many frames"):
-        score_submission(submission, labels, split)
+        score_submission(submission, labels, split, frame_map=frame_map)
 
 
 def test_labels_without_map_must_match_the_embeddings(mabe):
     submission, labels, split = mabe
-    labels = {**labels, "label_array": labels["label_array"][:, :-3]}
+    labels = {**labels, "label_array": labels["label_array"][:, :-3], "frame_number_map": None}
     with pytest.raises(ValueError, match="label array to have as many frames as the embeddings"):
-        score_submission(submission, labels, split)
+        score_submission(submission, labels, split, frame_map=submission["frame_number_map"])
 
 
 def test_task_without_training_labels(mabe):
@@ -242,6 +245,47 @@ def test_score_files_validates_the_submission(tmp_path, mabe_files, mabe):
         score_files(mabe_files["submission"], mabe_files["labels"], mabe_files["split"])
 
 
+def test_scoring_needs_the_official_map(mabe, mabe_files):
+    # Labels without a frame number map: the submission's own map is never used instead.
+    submission, labels, split = mabe
+    bare = {**labels, "frame_number_map": None}
+    with pytest.raises(ValueError, match="Expected the official frame number map .* but the lab"):
+        score_submission(submission, bare, split)
+    np.save(mabe_files["labels"], bare)
+    with pytest.raises(ValueError, match="Expected the official frame number map .* but the lab"):
+        score_files(mabe_files["submission"], mabe_files["labels"], mabe_files["split"])
+
+
+def test_score_files_with_an_explicit_frame_map(tmp_path, mabe, mabe_files, scores):
+    submission, labels, _ = mabe
+    np.save(mabe_files["labels"], {**labels, "frame_number_map": None})
+    path = tmp_path / "mouse_frame_number_map.npy"
+    np.save(path, submission["frame_number_map"])
+    files = (mabe_files["submission"], mabe_files["labels"], mabe_files["split"])
+    from_files = score_files(*files, frame_map=path)
+    assert [s.private_score for s in from_files] == pytest.approx([s.private_score for s in scores])
+    # A map in another order: the submission no longer matches the official map.
+    official = submission["frame_number_map"]
+    clips = sorted(official, key=official.__getitem__)
+    first, second = clips[0], clips[1]
+    n_first, n_second = (official[c][1] - official[c][0] for c in (first, second))
+    other = {**official, second: (0, n_second), first: (n_second, n_second + n_first)}
+    np.save(path, other)
+    with pytest.raises(ValueError, match=f"Expected clip '{second}' to span .* the submission's"):
+        score_files(*files, frame_map=path)
+
+
+def test_score_submission_compares_with_the_labels_map(mabe):
+    # The labels' own map is the official one when no frame map is given.
+    submission, labels, split = mabe
+    official = labels["frame_number_map"]
+    clip = next(iter(official))
+    start, end = official[clip]
+    wrong = {**submission["frame_number_map"], clip: (start, end + 1)}
+    with pytest.raises(ValueError, match=f"Expected clip '{clip}' to span .* frames instead"):
+        score_submission({**submission, "frame_number_map": wrong}, labels, split)
+
+
 def test_cli_mabe_score(tmp_path, mabe_files):
     from bams.cli import app
 
@@ -259,3 +303,11 @@ def test_cli_mabe_score(tmp_path, mabe_files):
     result = runner.invoke(app, [*args, "--max-dims", "2"])
     assert result.exit_code == 2
     assert "Expected at most 2 embedding dimensions" in result.output
+
+    frame_map = tmp_path / "frame_number_map.npy"
+    np.save(frame_map, {"someone_else": (0, 10)})
+    result = runner.invoke(app, [*args, "--frame-map", str(frame_map)])
+    assert result.exit_code == 2
+    assert "Expected every clip of the official frame number map in the submission" in (
+        result.output
+    )

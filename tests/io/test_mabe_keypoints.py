@@ -77,8 +77,8 @@ def test_crafted_file_is_refused_and_runs_nothing(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ([1, 2], r"Expected a dict with 'vocabulary' and 'sequences' in a dict, but got list"),
-        ({"vocabulary": []}, r"Expected keys \['vocabulary', 'sequences'\] .* \['sequences'\] is"),
+        ([1, 2], r"Expected a dict with 'sequences' in a dict, but got list"),
+        ({"vocabulary": []}, r"Expected a 'sequences' dict of clips in a dict, but it is missing"),
         ({"vocabulary": [], "sequences": {}}, r"Expected 'sequences' .* but got dict \(empty\)"),
         (
             {"vocabulary": [], "sequences": {"c": {"keypoints": np.zeros((9, 2, 12, 2))}}},
@@ -149,3 +149,69 @@ def test_unknown_species_and_missing_file(tmp_path):
         load_mabe_keypoints({"vocabulary": [], "sequences": {}}, "beetle")
     with pytest.raises(FileNotFoundError):
         load_mabe_keypoints(tmp_path / "mouse_triplet_train.npy")
+
+
+# -- only the keys the pipeline uses are required ---------------------------------------------
+
+
+@pytest.mark.parametrize("species", ["mouse", "fly"])
+def test_a_test_file_of_sequences_alone_is_read(tmp_path, rng, species):
+    # The reference reads nothing but 'sequences': no vocabulary, no annotations.
+    shape = (12, 3, 12, 2) if species == "mouse" else (12, 11, 24, 2)
+    content = {"sequences": {"c0": {"keypoints": rng.normal(size=shape)}}}
+    path = tmp_path / "test.npy"
+    np.save(path, content)
+    clips = load_mabe_keypoints(path, species)
+    assert clips.vocabulary == [] and clips.annotations is None
+    assert clips.keypoints["c0"].shape == shape
+
+
+@pytest.mark.parametrize("species", ["mouse", "fly"])
+def test_a_train_file_without_vocabulary_but_with_annotations_is_refused(rng, species):
+    shape = (12, 3, 12, 2) if species == "mouse" else (12, 10, 24, 2)
+    clip = {"keypoints": rng.normal(size=shape), "annotations": np.zeros((2, 12))}
+    with pytest.raises(ValueError, match="Expected a 'vocabulary' naming the rows of the annota"):
+        check_mabe_clips({"sequences": {"c0": clip}}, species)
+
+
+def test_a_file_without_annotations_keeps_its_vocabulary(mouse_files):
+    content = {"vocabulary": ["lights"], "sequences": dict(mouse_files.test["sequences"])}
+    clips = check_mabe_clips(content, "mouse")
+    assert clips.vocabulary == ["lights"] and clips.annotations is None
+
+
+def test_annotations_must_match_the_vocabulary(rng):
+    # A vocabulary is read when annotations are there: their rows must match it.
+    clip = {"keypoints": rng.normal(size=(12, 3, 12, 2)), "annotations": np.zeros((3, 12))}
+    with pytest.raises(ValueError, match=r"Expected annotations of shape \(2, 12\)"):
+        check_mabe_clips({"vocabulary": ["a", "b"], "sequences": {"c0": clip}}, "mouse")
+
+
+# -- flies: the real layout, no names needed ----------------------------------------------------
+
+
+def test_fly_clips_of_the_published_layout(tmp_path, rng):
+    # One clip of the published length, 9 real flies padded with NaN to 11; one clip of 10
+    # flies stored without padding; no names anywhere in the file.
+    padded = rng.normal(size=(4500, 11, 24, 2)).astype(np.float32)
+    padded[:, 9:] = np.nan
+    unpadded = rng.normal(size=(4500, 10, 24, 2))
+    path = tmp_path / "fly_group_test.npy"
+    np.save(path, {"sequences": {"a": {"keypoints": padded}, "b": {"keypoints": unpadded}}})
+    clips = load_mabe_keypoints(path, "fly")
+    assert clips.clip_lengths == {"a": 4500, "b": 4500}
+    assert clips.keypoints["a"].shape == (4500, 11, 24, 2)
+    assert clips.keypoints["b"].shape == (4500, 10, 24, 2)
+    assert not np.isnan(clips.keypoints["a"][:, :9]).any()
+    assert np.isnan(clips.keypoints["a"][:, 9:]).all()
+    assert clips.species.frame_rate == 150.0 and clips.species.clip_frames == 4500
+
+
+def test_fly_shape_errors_say_the_names_are_assumed(rng):
+    content = {"sequences": {"c0": {"keypoints": rng.normal(size=(30, 11, 24))}}}
+    with pytest.raises(ValueError, match=r"do not name the fly keypoints.*but got \(30, 11, 24\)"):
+        check_mabe_clips(content, "fly")
+    content = fly_dict(rng)
+    content["sequences"]["fly2"]["keypoints"] = rng.normal(size=(30, 11, 19, 2))
+    with pytest.raises(ValueError, match="names bams.features.fly uses are assumed"):
+        check_mabe_clips(content, "fly")

@@ -57,6 +57,39 @@ def test_clips_without_recordings_get_zeros_with_a_warning(rng):
     assert not sub["embeddings"][20:].any()
 
 
+def test_clips_laid_out_as_the_official_frame_map(rng):
+    data = clip_recordings(rng)
+    embeddings = embeddings_for(data, rng)
+    official = {"clip1": (0, 20), "clip2": (20, 40), "clip0": (40, 60)}
+    sub = build_submission(embeddings, data, frame_map=official, standardize=False)
+    assert list(sub["frame_number_map"].items()) == list(official.items())
+    by_order = build_submission(embeddings, data, clips=["clip0"], standardize=False)
+    np.testing.assert_array_equal(sub["embeddings"][40:60], by_order["embeddings"])
+    validate_submission(sub, frame_map=official, max_dims=10)
+
+
+def test_a_clip_of_the_map_without_recordings_gets_zeros(rng):
+    data = clip_recordings(rng)
+    official = {"clip0": (0, 20), "gone": (20, 27), "clip1": (27, 47), "clip2": (47, 67)}
+    with pytest.warns(UserWarning, match="1 clips have no recordings"):
+        sub = build_submission(
+            embeddings_for(data, rng), data, frame_map=official, standardize=False
+        )
+    assert sub["frame_number_map"] == official
+    assert not sub["embeddings"][20:27].any()
+
+
+def test_the_frame_map_must_fit_the_recordings(rng):
+    data = clip_recordings(rng)
+    embeddings = embeddings_for(data, rng)
+    with pytest.raises(ValueError, match="Expected the recordings of clip 'clip1' to have 21"):
+        build_submission(embeddings, data, frame_map={"clip0": (0, 20), "clip1": (20, 41)})
+    with pytest.raises(ValueError, match="Expected either clips or a frame map, but got both"):
+        build_submission(embeddings, data, clips=["clip0"], frame_map={"clip0": (0, 20)})
+    with pytest.raises(ValueError, match=r"clip 'clip1' spans \(25, 45\) where frame 20 comes"):
+        build_submission(embeddings, data, frame_map={"clip0": (0, 20), "clip1": (25, 45)})
+
+
 def test_problems_are_reported(rng):
     data = clip_recordings(rng)
     embeddings = embeddings_for(data, rng)

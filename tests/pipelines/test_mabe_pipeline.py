@@ -1,5 +1,6 @@
 import hashlib
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -34,6 +35,13 @@ def files():
     return make_mouse_triplets(8, n_frames=N_FRAMES, seed=0, swap_fraction=0.5)
 
 
+def run_cli(data_dir, out, *extra):
+    args = ["mabe", "run", "--data", str(data_dir), "--output-dir", str(out), "--epochs", "1"]
+    for item in TINY_OVERRIDES:
+        args += ["-s", item]
+    return CliRunner().invoke(app, [*args, *extra])
+
+
 @pytest.fixture(scope="module")
 def cli_run(files, tmp_path_factory):
     """`bams mabe run` on the files, once for the module."""
@@ -41,11 +49,13 @@ def cli_run(files, tmp_path_factory):
     paths = files.save(data_dir)
     digests = {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in paths.items()}
     out = tmp_path_factory.mktemp("mabe_out")
-    args = ["mabe", "run", "--data", str(data_dir), "--output-dir", str(out), "--epochs", "1"]
-    for item in TINY_OVERRIDES:
-        args += ["-s", item]
-    result = CliRunner().invoke(app, args)
-    return result, out, paths, digests
+    return run_cli(data_dir, out), out, paths, digests
+
+
+def official_order(files):
+    """A frame number map of the test clips in another order than the test file's."""
+    clips = list(files.test["sequences"])[::-1]
+    return {clip: (i * N_FRAMES, (i + 1) * N_FRAMES) for i, clip in enumerate(clips)}
 
 
 def test_config_defaults_follow_the_paper():
@@ -69,6 +79,7 @@ def test_cli_run_writes_a_valid_scored_submission(cli_run, files):
     assert list(submission["frame_number_map"]) == test_clips  # the test file's order
     assert submission["frame_number_map"][test_clips[1]] == (N_FRAMES, 2 * N_FRAMES)
     assert submission["embeddings"].shape == (N_FRAMES * len(test_clips), 2 * (8 + 8))
+    assert "Clips laid out in the test file's order (no frame number map" in result.output
 
 
 def test_cli_run_outputs(cli_run):
@@ -87,3 +98,41 @@ def test_cli_run_reports_missing_files(tmp_path):
     result = CliRunner().invoke(app, ["mabe", "run", "--data", str(tmp_path)])
     assert result.exit_code == 2
     assert "Expected mouse_triplet_train.npy and mouse_triplet_test.npy" in result.output
+
+
+def test_cli_run_follows_the_frame_map_found_next_to_the_data(files, tmp_path):
+    files.save(tmp_path / "data")
+    official = official_order(files)
+    frame_map = tmp_path / "data" / "mouse_triplet_frame_number_map.npy"
+    np.save(frame_map, official)
+    result = run_cli(tmp_path / "data", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert f"Clips laid out as the frame number map {frame_map}" in result.output
+    assert "MABe 2022 scores" in result.output  # scored with the official map
+    submission = load_submission(tmp_path / "out" / "submission.npy")
+    assert list(submission["frame_number_map"].items()) == list(official.items())
+    validate_submission(submission, frame_map=official)
+
+
+def test_cli_run_refuses_a_frame_map_of_other_clips_before_training(files, tmp_path):
+    files.save(tmp_path / "data")
+    official = official_order(files)
+    official["not_in_the_test_file"] = (len(official) * N_FRAMES, (len(official) + 1) * N_FRAMES)
+    np.save(tmp_path / "map.npy", official)
+    result = run_cli(tmp_path / "data", tmp_path / "out", "--frame-map", str(tmp_path / "map.npy"))
+    assert result.exit_code == 2
+    assert "Expected every clip of the frame number map in the test file" in result.output
+    assert "'not_in_the_test_file'" in result.output
+    assert not (tmp_path / "out" / "bams" / "model.pt").exists()  # no training happened
+
+
+def test_cli_run_without_any_official_map_does_not_score(files, tmp_path):
+    paths = files.save(tmp_path / "data")
+    labels = {k: v for k, v in files.labels.items() if k != "frame_number_map"}
+    np.save(paths["labels"], labels)
+    result = run_cli(tmp_path / "data", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "Not scored: the labels file holds no frame number map" in result.output
+    assert "MABe 2022 scores" not in result.output
+    assert (tmp_path / "out" / "submission.npy").is_file()
+    assert not (tmp_path / "out" / "scores.csv").exists()

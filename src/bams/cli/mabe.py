@@ -25,11 +25,22 @@ def mabe_score(
         int, typer.Option(help="Largest embedding size: 128 mice, 256 flies.")
     ] = 128,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Scores CSV.")] = None,
+    frame_map: Annotated[
+        Path | None,
+        typer.Option(
+            help="The official frame number map (.npy), e.g. the evaluator's "
+            "mouse_frame_number_map.npy; required when the labels file holds none."
+        ),
+    ] = None,
 ) -> None:
-    """Validate and score a submission as the MABe 2022 public evaluator does (alpha = 1)."""
+    """Validate and score a submission as the MABe 2022 public evaluator does (alpha = 1).
+
+    The submission's frame number map must equal the official one (--frame-map, or the one
+    the labels file holds); the first difference is named.
+    """
     from bams.evaluation.mabe import save_scores_csv, score_files
 
-    scores = or_exit(score_files, submission, labels, split, max_dims=max_dims)
+    scores = or_exit(score_files, submission, labels, split, max_dims=max_dims, frame_map=frame_map)
     _print_mabe_scores(scores)
     if output is not None:
         typer.echo(f"Scores of every alpha saved to {save_scores_csv(scores, output)}")
@@ -47,16 +58,28 @@ def mabe_run(
     overwrite: Annotated[
         bool, typer.Option(help="Replace the BAMS run the output directory holds.")
     ] = False,
+    frame_map: Annotated[
+        Path | None,
+        typer.Option(
+            help="The official frame number map (.npy); default: a *frame_number_map.npy "
+            "of the species found in --data. The submission lays the clips out as it does."
+        ),
+    ] = None,
     set_: SetOption = None,
 ) -> None:
     """Features -> BAMS on all clips -> submission.npy -> scores (when labels and split exist)."""
     from bams.pipelines.mabe import run_mabe
 
     options = {"species": species, "epochs": epochs, "social": social, "overwrite": overwrite}
+    options["frame_map"] = frame_map
     result = or_exit(run_mabe, data, output_dir, overrides=list(set_ or []), **options)
     if result.scores:
         _print_mabe_scores(result.scores)
         typer.echo(f"Scores of every alpha saved to {result.scores_csv}")
+    if result.frame_map is None:
+        typer.echo("Clips laid out in the test file's order (no frame number map given or found).")
+    else:
+        typer.echo(f"Clips laid out as the frame number map {result.frame_map}")
     typer.echo(f"Submission written to {result.submission}")
 
 

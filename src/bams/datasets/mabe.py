@@ -4,6 +4,11 @@
 :mod:`bams.io.mabe_keypoints`), computes the species' egocentric and social features for every
 animal present in a clip and attaches the clip's annotations as frame labels, or as sequence
 labels for the tasks the public evaluator treats as constant within a clip.
+
+The fly files do not name their keypoints: the fly features take the body axis and centre
+from keypoints whose names and order are assumed from the format description
+(:data:`bams.features.fly.FLY_KEYPOINTS`), so a fly file needs at least as many keypoints as
+the last of those (9).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import numpy as np
 
 from bams.data import Recordings
 from bams.features.egocentric import EgocentricFeatures
-from bams.features.fly import fly_features
+from bams.features.fly import FLY_HEADING, FLY_KEYPOINTS, FLY_ORIGIN, fly_features
 from bams.features.mouse import mouse_features
 from bams.io.mabe_keypoints import SPECIES, MabeClips, load_mabe_keypoints
 
@@ -32,6 +37,9 @@ FEATURES: dict[str, Callable[..., list[EgocentricFeatures]]] = {
     "fly": fly_features,
 }
 """The feature function of each species: ``(keypoints (T, n, K, 2), frame_rate=, social=)``."""
+
+_FLY_BODY = (*FLY_HEADING, *FLY_ORIGIN)
+_FLY_MIN_KEYPOINTS = max(FLY_KEYPOINTS.index(name) for name in _FLY_BODY) + 1
 
 
 def mabe_recordings(
@@ -72,8 +80,8 @@ def mabe_recordings(
     ------
     ValueError
         If a source is malformed (see :func:`~bams.io.mabe_keypoints.check_mabe_clips`), a
-        clip id appears twice, a sequence-level task varies within a clip, or the species is
-        unknown.
+        clip id appears twice, a sequence-level task varies within a clip, the species is
+        unknown, or fly clips have fewer keypoints than the fly body axis and centre use.
     FileNotFoundError
         If a file does not exist.
 
@@ -88,6 +96,8 @@ def mabe_recordings(
     if species not in FEATURES:
         raise ValueError(f"Expected a species among {sorted(FEATURES)}, but got {species!r}.")
     loaded = _loaded(sources, species)
+    if species == "fly":
+        _check_fly_keypoints(loaded)
     vocabulary = list(dict.fromkeys(t for c in loaded if c.annotations for t in c.vocabulary))
     vocabulary = vocabulary if labels else []
     return _animal_recordings(loaded, species, vocabulary, sequence_tasks, social)
@@ -107,6 +117,19 @@ def _loaded(sources: MabeSource | Sequence[MabeSource], species: str) -> list[Ma
             )
         seen |= set(clips.keypoints)
     return loaded
+
+
+def _check_fly_keypoints(loaded: Sequence[MabeClips]) -> None:
+    """Fly clips must hold the (assumed) keypoints of the body axis and centre."""
+    for clips in loaded:
+        n_keypoints = next(iter(clips.keypoints.values())).shape[2]
+        if n_keypoints < _FLY_MIN_KEYPOINTS:
+            used = ", ".join(f"{FLY_KEYPOINTS.index(n)} ({n})" for n in _FLY_BODY)
+            raise ValueError(
+                f"Expected at least {_FLY_MIN_KEYPOINTS} keypoints per fly in {clips.source} "
+                f"(the fly features use keypoints {used}; the MABe files do not name them, "
+                f"these names and this order are assumed), but got {n_keypoints}."
+            )
 
 
 def _animal_recordings(

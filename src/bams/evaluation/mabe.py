@@ -45,13 +45,13 @@ from bams.io.mabe import (
     SPLIT_KEYS,
     check_labels,
     check_split,
-    clip_span,
     clip_spans,
     load_mabe_labels,
     load_split,
     load_submission,
     validate_submission,
 )
+from bams.io.mabe_frame_map import check_frame_map, compare_frame_maps, load_frame_map
 
 __all__ = ["TaskScore", "save_scores_csv", "score_files", "score_submission"]
 
@@ -66,11 +66,15 @@ def score_submission(
     test_size: float = 0.1,
     sequence_tasks: Iterable[str] = ("experiment_day", "strain", "lights"),
     reported_alpha: float = 1.0,
+    frame_map: Mapping[str, tuple[int, int]] | None = None,
 ) -> list[TaskScore]:
     """Score a submission against a labels file with the MABe 2022 evaluator's protocol.
 
     Check the submission with :func:`validate_submission` first; this function checks only
-    that the split's clips are laid out consistently.
+    that its frame number map equals the official one and that the split's clips are laid
+    out consistently. As the evaluator does, the embeddings are indexed with the official
+    map: ``frame_map`` or, without it, the labels' own map; a submission's own map is never
+    trusted to lay out the frames.
 
     Parameters
     ----------
@@ -79,7 +83,8 @@ def score_submission(
     labels
         ``{'vocabulary': [task, ...], 'task_type': ['Discrete' or other, ...], 'label_array':
         (n_tasks, total_label_frames)}`` with NaN where unlabelled, and optionally its own
-        ``'frame_number_map'``; without one the labels share the submission's frame layout.
+        ``'frame_number_map'`` (the layout of its columns; without one the labels are laid
+        out as ``frame_map`` says).
     split
         ``{'SubmissionTrain': [...], 'publicTest': [...], 'privateTest': [...]}``; other keys
         (``'UserTrain'``) are ignored. The order of ``'SubmissionTrain'`` matters: it is split
@@ -94,6 +99,9 @@ def score_submission(
         Tasks constant within a clip, which also get a clip-averaged (pooled) score.
     reported_alpha
         The alpha whose rows are marked ``reported`` (the leaderboard's).
+    frame_map
+        The official frame number map (:func:`~bams.io.mabe_frame_map.load_frame_map`);
+        required when the labels have no ``'frame_number_map'``.
 
     Returns
     -------
@@ -103,8 +111,10 @@ def score_submission(
     Raises
     ------
     ValueError
-        If the labels or the split are malformed, a split clip is missing from a frame number
-        map or spans a different number of frames in the submission and the labels, a span
+        If the labels or the split are malformed, there is no official frame number map (no
+        ``frame_map`` and none in the labels), the submission's map differs from it, a split
+        clip is missing from a frame number map or spans a different number of frames in the
+        official map and the labels, a span
         lies outside the arrays, ``reported_alpha`` is not among ``alphas``, or a task has no
         labelled frames in a seed's training clips.
 
@@ -125,14 +135,16 @@ def score_submission(
     >>> split = {"SubmissionTrain": clips[:12], "publicTest": clips[12:16],
     ...          "privateTest": clips[16:]}
     >>> submission = {"frame_number_map": frame_map, "embeddings": embeddings}
-    >>> scores = score_submission(submission, labels, split)
+    >>> scores = score_submission(submission, labels, split, frame_map=frame_map)
     >>> [(s.alpha, s.private_score < 0.01) for s in scores if s.reported]
     [(1.0, True)]
     """
     labels, split, embeddings = _checked_inputs(
         submission, labels, split, seeds, alphas, test_size, reported_alpha
     )
-    test, train = _frame_layout(submission, labels, split, len(embeddings), seeds, test_size)
+    official = _official_map(labels, frame_map)
+    compare_frame_maps(submission.get("frame_number_map"), official)
+    test, train = _frame_layout(official, labels, split, len(embeddings), seeds, test_size)
     return score_tasks(labels, embeddings, test, train, alphas, reported_alpha, sequence_tasks)
 
 
@@ -166,8 +178,22 @@ def _checked_inputs(
     return labels, split, submission["embeddings"]
 
 
+def _official_map(
+    labels: dict, frame_map: Mapping[str, tuple[int, int]] | None
+) -> dict[str, tuple[int, int]]:
+    """The official map: ``frame_map``, else the labels' own, never the submission's."""
+    if frame_map is not None:
+        return check_frame_map(frame_map, "the official frame number map")
+    if labels["frame_number_map"] is not None:
+        return check_frame_map(labels["frame_number_map"], "the labels' frame number map")
+    raise ValueError(
+        "Expected the official frame number map (given as frame_map, or in the labels file), "
+        "but the labels have none; a submission's own map is never used to lay out its frames."
+    )
+
+
 def _frame_layout(
-    submission: Mapping,
+    official: Mapping[str, tuple[int, int]],
     labels: dict,
     split: dict[str, list[str]],
     n_frames: int,
@@ -175,7 +201,7 @@ def _frame_layout(
     test_size: float,
 ) -> tuple[Frames, dict[int, Frames]]:
     """The test frames and each seed's training frames, as index arrays."""
-    row_spans, column_spans = _split_spans(submission, labels, split, n_frames)
+    row_spans, column_spans = _split_spans(official, labels, split, n_frames)
     # Computed once for all tasks: private and public test frames (private first, as the
     # evaluator concatenates them) and each seed's training frames.
     test = frames_of(
@@ -193,16 +219,21 @@ def _frame_layout(
 
 
 def _split_spans(
-    submission: Mapping, labels: dict, split: dict[str, list[str]], n_frames: int
+    official: Mapping[str, tuple[int, int]],
+    labels: dict,
+    split: dict[str, list[str]],
+    n_frames: int,
 ) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
     """The span of every split clip in the embeddings (rows) and in the labels (columns)."""
     label_array = labels["label_array"]
     clips = [clip for key in SPLIT_KEYS for clip in split[key]]
-    row_spans = clip_spans(clips, submission.get("frame_number_map"), "the submission", n_frames)
+    row_spans = clip_spans(clips, official, "the official frame number map", n_frames)
     column_spans = (
         row_spans
         if labels["frame_number_map"] is None
-        else clip_spans(clips, labels["frame_number_map"], "the labels", label_array.shape[1])
+        else clip_spans(
+            clips, labels["frame_number_map"], "the labels' frame number map", label_array.shape[1]
+        )
     )
     if labels["frame_number_map"] is None and label_array.shape[1] != n_frames:
         raise ValueError(
@@ -214,32 +245,37 @@ def _split_spans(
         (r0, r1), (c0, c1) = row_spans[clip], column_spans[clip]
         if r1 - r0 != c1 - c0:
             raise ValueError(
-                f"Expected clip '{clip}' to span as many frames in the submission as in the "
-                f"labels, but got {r1 - r0} and {c1 - c0}."
+                f"Expected clip '{clip}' to span as many frames in the official frame number "
+                f"map as in the labels, but got {r1 - r0} and {c1 - c0}."
             )
     return row_spans, column_spans
 
 
 def score_files(
     submission: str | os.PathLike[str],
-    labels: str | os.PathLike[str],
+    labels: str | os.PathLike[str] | Mapping,
     split: str | os.PathLike[str],
     *,
     max_dims: int = 128,
+    frame_map: str | os.PathLike[str] | Mapping | None = None,
     **options: object,
 ) -> list[TaskScore]:
     """Load, validate and score a submission file, as the evaluator does.
 
-    The clips the submission must cover are those of the labels' frame number map, or, when
-    the labels have none, those of the submission's own map (the labels then share its
-    layout).
+    The official frame number map is ``frame_map`` or, without it, the one the labels file
+    holds; the submission's map must equal it exactly, and its clips are those the
+    submission must cover. A submission's own map is never used in its place.
 
     Parameters
     ----------
     submission, labels, split
-        Files for :func:`load_submission`, :func:`load_mabe_labels` and :func:`load_split`.
+        Files for :func:`load_submission`, :func:`load_mabe_labels` and :func:`load_split`
+        (``labels`` may also be an already loaded labels dict).
     max_dims
         The largest embedding size allowed: 128 for mice, 256 for flies.
+    frame_map
+        The official frame number map: a file for
+        :func:`~bams.io.mabe_frame_map.load_frame_map`, or the dict itself.
     **options
         Passed to :func:`score_submission` (``seeds``, ``alphas``, ...).
 
@@ -253,21 +289,27 @@ def score_files(
     FileNotFoundError
         If a file does not exist.
     ValueError
-        If a file is unreadable, unsafe or malformed, or the submission fails validation.
+        If a file is unreadable, unsafe or malformed, there is no official frame number map
+        (no ``frame_map`` and none in the labels), or the submission fails validation (its
+        map differs from the official one: the first difference is named).
     """
     loaded = load_submission(submission)
-    label_dict = load_mabe_labels(labels)
+    if isinstance(labels, Mapping):
+        label_dict = check_labels(labels, "the labels")
+    else:
+        label_dict = load_mabe_labels(labels)
     split_dict = load_split(split)
-    frame_map = label_dict["frame_number_map"]
-    if frame_map is None:
-        frame_map = loaded.get("frame_number_map")
-    clip_lengths = {}
-    if isinstance(frame_map, Mapping):
-        for clip, span in frame_map.items():
-            start, end = clip_span(span, clip, "the frame number map")
-            clip_lengths[clip] = end - start
-    validate_submission(loaded, clip_lengths, max_dims=max_dims)
-    return score_submission(loaded, label_dict, split_dict, **options)  # type: ignore[arg-type]
+    if frame_map is not None and not isinstance(frame_map, Mapping):
+        frame_map = load_frame_map(frame_map)
+    official = _official_map(label_dict, frame_map)
+    validate_submission(loaded, max_dims=max_dims, frame_map=official)
+    return score_submission(
+        loaded,
+        label_dict,
+        split_dict,
+        frame_map=official,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 def save_scores_csv(scores: Iterable[TaskScore], path: str | os.PathLike[str]) -> Path:

@@ -2,7 +2,10 @@
 
 The challenge ships ``{prefix}_train.npy`` and ``{prefix}_test.npy`` per species (prefix
 ``mouse_triplet`` or ``fly_group``, :data:`bams.io.mabe_keypoints.SPECIES`), a labels file
-``*test_labels.npy`` and a split file; :func:`find_mabe_files` locates them by name, with
+``*test_labels.npy`` (``mouse_triplets_test_labels.npy`` for the mice) and a split file; the
+public evaluator ships the official frame number map (``mouse_frame_number_map.npy``,
+``flies_frame_number_map.npy``; the mouse one is also known as
+``mouse_triplet_frame_number_map.npy``). :func:`find_mabe_files` locates them by name, with
 errors that say which names it expects.
 """
 
@@ -14,32 +17,39 @@ from pathlib import Path
 
 from bams.io.mabe_keypoints import SPECIES
 
-__all__ = ["MabeFiles", "find_mabe_files"]
+__all__ = ["FRAME_MAP_STEMS", "MabeFiles", "find_mabe_files"]
+
+FRAME_MAP_STEMS = {"mouse": ("mouse",), "fly": ("fly", "flies", "fruit_flies")}
+"""How the name of each species' frame number map starts (it ends in ``frame_number_map.npy``;
+a plain ``frame_number_map.npy`` is taken for either species)."""
 
 
 @dataclass
 class MabeFiles:
-    """The MABe files found in a folder (``labels`` and ``split`` may be absent)."""
+    """The MABe files found in a folder (``labels``, ``split`` and ``frame_map`` may be absent)."""
 
     train: Path
     test: Path
     labels: Path | None = None
     split: Path | None = None
+    frame_map: Path | None = None
 
 
 def find_mabe_files(data_dir: str | os.PathLike, species: str = "mouse") -> MabeFiles:
     """Find the official MABe 2022 files of ``species`` in ``data_dir``.
 
     Looks for ``{prefix}_train.npy`` and ``{prefix}_test.npy`` (prefix ``mouse_triplet`` or
-    ``fly_group``), a labels file ``*test_labels.npy`` and a split file (``.npy`` or
-    ``.json`` with ``split`` in its name), preferring names that start with the prefix.
+    ``fly_group``), a labels file ``*test_labels.npy``, a split file (``.npy`` or
+    ``.json`` with ``split`` in its name), preferring names that start with the prefix, and
+    the official frame number map (``*frame_number_map.npy`` starting with ``mouse``, or
+    with ``fly``, ``flies`` or ``fruit_flies``, or named ``frame_number_map.npy``).
 
     Raises
     ------
     FileNotFoundError
         If the folder or the train or test file is missing (the expected names are given).
     ValueError
-        If the species is unknown, or several labels or split files match.
+        If the species is unknown, or several labels, split or frame map files match.
     """
     if species not in SPECIES:
         raise ValueError(f"Expected a species among {sorted(SPECIES)}, but got {species!r}.")
@@ -66,7 +76,19 @@ def find_mabe_files(data_dir: str | os.PathLike, species: str = "mouse") -> Mabe
         lambda p: "split" in p.name.lower() and p.suffix.lower() in (".npy", ".json"),
         "split",
     )
-    return MabeFiles(folder / expected[0], folder / expected[1], labels, split)
+    frame_map = _one_file(
+        folder,
+        prefix,
+        lambda p: (
+            p.name.lower() == "frame_number_map.npy"
+            or (
+                p.name.lower().endswith("_frame_number_map.npy")
+                and p.name.lower().startswith(FRAME_MAP_STEMS[species])
+            )
+        ),
+        "frame number map",
+    )
+    return MabeFiles(folder / expected[0], folder / expected[1], labels, split, frame_map)
 
 
 def _one_file(folder: Path, prefix: str, match, what: str) -> Path | None:

@@ -7,6 +7,12 @@ dict (facts: Sun et al., ICML 2023)::
      'sequences': {clip_id: {'keypoints': (T, n_animals, n_keypoints, 2),
                              'annotations': (n_tasks, T)}}}   # annotations: train files only
 
+Only ``'sequences'`` and each clip's ``'keypoints'`` are required (the reference reads nothing
+else); ``'vocabulary'`` is required only when clips have annotations, whose rows it names. Fly
+clips hold a varying number of flies (9 to 11 in the published files, 4,500 frames at 150 Hz),
+padded with NaN flies up to a common number; the files do not name the fly keypoints, and the
+loader needs no names (the names :mod:`bams.features.fly` uses are assumed, not read).
+
 They are read with :func:`bams.io.safe_pickle.load_pickled_npy` (arrays and plain containers
 only) and checked once, here, with every problem reported at once. Each species is one entry of
 :data:`SPECIES`; a new species is a new entry, not a new loader.
@@ -49,6 +55,8 @@ class Species:
         The largest submission embedding size the evaluator allows.
     units
         Units of the coordinates.
+    keypoint_note
+        Said with every keypoint shape error (e.g. that the fly keypoint names are assumed).
     """
 
     name: str
@@ -59,11 +67,17 @@ class Species:
     clip_frames: int
     max_dims: int
     units: str
+    keypoint_note: str = ""
 
+
+_FLY_NOTE = (
+    " (flies padded with NaN up to a common number; the MABe files do not name the fly "
+    "keypoints, and the names bams.features.fly uses are assumed from the format description)"
+)
 
 SPECIES: dict[str, Species] = {
     "mouse": Species("mouse", "mouse_triplet", 30.0, 3, 12, 1800, 128, "pixels (850 x 850)"),
-    "fly": Species("fly", "fly_group", 150.0, None, None, 4500, 256, "mm"),
+    "fly": Species("fly", "fly_group", 150.0, None, None, 4500, 256, "mm", _FLY_NOTE),
 }
 """The species of the MABe 2022 trajectory data, by name."""
 
@@ -77,7 +91,8 @@ class MabeClips:
     species
         The :class:`Species` the file was checked against.
     vocabulary
-        Task names; row ``i`` of every annotation array is task ``i``.
+        Task names; row ``i`` of every annotation array is task ``i`` (empty when the file
+        has no ``'vocabulary'``, which only files without annotations may lack).
     keypoints
         ``{clip_id: (T, n_animals, n_keypoints, 2) float32}`` in the file's clip order; NaN
         where the file has NaN (exact zeros are left as they are).
@@ -114,7 +129,9 @@ def check_mabe_clips(content: object, species: str | Species, source: str = "a d
     Parameters
     ----------
     content
-        ``{'vocabulary': [...], 'sequences': {clip: {'keypoints': ..., 'annotations': ...}}}``.
+        ``{'vocabulary': [...], 'sequences': {clip: {'keypoints': ..., 'annotations': ...}}}``;
+        only ``'sequences'`` and the keypoints are required, ``'vocabulary'`` only when clips
+        have annotations.
     species
         ``"mouse"``, ``"fly"`` or a :class:`Species`.
     source
@@ -129,10 +146,11 @@ def check_mabe_clips(content: object, species: str | Species, source: str = "a d
     Raises
     ------
     ValueError
-        Listing every problem found: a missing key, a clip whose keypoints are not a numeric
-        array of shape ``(T, n_animals, n_keypoints, 2)`` (3 mice, 12 keypoints; any number of
-        flies and keypoints, the same in every clip), annotations of another shape than
-        ``(len(vocabulary), T)``, annotations in some clips only, infinite values.
+        Listing every problem found: no ``'sequences'``, a clip whose keypoints are not a
+        numeric array of shape ``(T, n_animals, n_keypoints, 2)`` (3 mice, 12 keypoints; any
+        number of flies per clip, the same number of keypoints in every clip), annotations of
+        another shape than ``(len(vocabulary), T)``, annotations without a ``'vocabulary'``,
+        annotations in some clips only, infinite values.
 
     Examples
     --------
@@ -144,7 +162,13 @@ def check_mabe_clips(content: object, species: str | Species, source: str = "a d
     spec = _species(species)
     vocabulary, sequences = _top_level(content, source)
     problems: list[str] = []
-    keypoints, annotations = _check_sequences(sequences, spec, len(vocabulary), problems)
+    n_tasks = None if vocabulary is None else len(vocabulary)
+    keypoints, annotations = _check_sequences(sequences, spec, n_tasks, problems)
+    if annotations and vocabulary is None:
+        problems.append(
+            f"Expected a 'vocabulary' naming the rows of the annotations, but it is missing "
+            f"(keys: {sorted(map(str, content))}; {len(annotations)} clips have annotations)."
+        )
     if annotations and len(annotations) != len(sequences) and not problems:
         without = [str(c) for c in sequences if str(c) not in annotations]
         problems.append(
@@ -156,23 +180,28 @@ def check_mabe_clips(content: object, species: str | Species, source: str = "a d
         if len(problems) > _MAX_LISTED:
             listed.append(f"... and {len(problems) - _MAX_LISTED} more problems.")
         raise ValueError(f"Invalid MABe {spec.name} file {source}:\n- " + "\n- ".join(listed))
-    return MabeClips(spec, vocabulary, keypoints, annotations or None, source)
+    return MabeClips(spec, vocabulary or [], keypoints, annotations or None, source)
 
 
-def _top_level(content: object, source: str) -> tuple[list[str], Mapping]:
-    """The vocabulary and the sequences of a trajectory dict; the first problem is raised."""
+def _top_level(content: object, source: str) -> tuple[list[str] | None, Mapping]:
+    """The vocabulary (``None`` if absent) and the sequences of a trajectory dict.
+
+    The first problem is raised.
+    """
     if not isinstance(content, Mapping):
         raise ValueError(
-            f"Expected a dict with 'vocabulary' and 'sequences' in {source}, but got "
-            f"{type(content).__name__}."
+            f"Expected a dict with 'sequences' in {source}, but got {type(content).__name__}."
         )
-    missing = [key for key in ("vocabulary", "sequences") if key not in content]
-    if missing:
+    if "sequences" not in content:
         raise ValueError(
-            f"Expected keys ['vocabulary', 'sequences'] in {source}, but {missing} "
-            f"{'is' if len(missing) == 1 else 'are'} missing (keys: {sorted(map(str, content))})."
+            f"Expected a 'sequences' dict of clips in {source}, but it is missing (keys: "
+            f"{sorted(map(str, content))})."
         )
-    vocabulary = [str(task) for task in np.ravel(np.asarray(content["vocabulary"], dtype=object))]
+    vocabulary = None
+    if content.get("vocabulary") is not None:
+        vocabulary = [
+            str(task) for task in np.ravel(np.asarray(content["vocabulary"], dtype=object))
+        ]
     sequences = content["sequences"]
     if not isinstance(sequences, Mapping) or not sequences:
         raise ValueError(
@@ -184,7 +213,7 @@ def _top_level(content: object, source: str) -> tuple[list[str], Mapping]:
 
 
 def _check_sequences(
-    sequences: Mapping, spec: Species, n_tasks: int, problems: list[str]
+    sequences: Mapping, spec: Species, n_tasks: int | None, problems: list[str]
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The checked keypoints and annotations of every clip; problems are appended, not raised."""
     keypoints: dict[str, np.ndarray] = {}
@@ -225,12 +254,15 @@ def _check_keypoints(value, clip, spec, shape_seen, problems) -> np.ndarray | No
     ok = ok and spec.n_animals in (None, value.shape[1])
     ok = ok and spec.n_keypoints in (None, value.shape[2])
     if not ok:
-        problems.append(f"clip '{clip}': Expected keypoints {expected}, but got {value.shape}.")
+        problems.append(
+            f"clip '{clip}': Expected keypoints {expected}{spec.keypoint_note}, but got "
+            f"{value.shape}."
+        )
         return None
     if shape_seen is not None and spec.n_keypoints is None and value.shape[2] != shape_seen[1]:
         problems.append(
-            f"clip '{clip}': Expected {shape_seen[1]} keypoints per animal like the first clip, "
-            f"but got {value.shape[2]}."
+            f"clip '{clip}': Expected {shape_seen[1]} keypoints per animal like the first clip"
+            f"{spec.keypoint_note}, but got {value.shape[2]}."
         )
         return None
     kp = value.astype(np.float32)
@@ -246,9 +278,10 @@ def _check_annotations(value, clip, n_tasks, n_frames, problems) -> np.ndarray |
             f"clip '{clip}': Expected numeric annotations, but got {type(value).__name__}."
         )
         return None
-    if value.shape != (n_tasks, n_frames):
+    if value.ndim != 2 or value.shape[1] != n_frames or n_tasks not in (None, value.shape[0]):
+        tasks = "n_tasks" if n_tasks is None else n_tasks
         problems.append(
-            f"clip '{clip}': Expected annotations of shape ({n_tasks}, {n_frames}) (tasks of "
+            f"clip '{clip}': Expected annotations of shape ({tasks}, {n_frames}) (tasks of "
             f"the vocabulary, frames), but got {value.shape}."
         )
         return None
@@ -271,7 +304,7 @@ def load_mabe_keypoints(
         ``fly_group_test.npy`` (any name), or the dict such a file holds.
     species
         ``"mouse"`` (3 mice, 12 keypoints, pixels, 30 Hz) or ``"fly"`` (9 to 11 flies padded
-        with NaN, the file's number of keypoints, mm, 150 Hz).
+        with NaN, the file's number of keypoints, unnamed in the file, mm, 150 Hz).
 
     Returns
     -------
@@ -291,7 +324,7 @@ def load_mabe_keypoints(
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "mouse_triplet_test.npy"
     >>> clip = {"keypoints": np.ones((4, 3, 12, 2))}
-    >>> np.save(path, {"vocabulary": [], "sequences": {"c0": clip}})
+    >>> np.save(path, {"sequences": {"c0": clip}})
     >>> clips = load_mabe_keypoints(path, "mouse")
     >>> clips.clip_lengths, clips.annotations
     ({'c0': 4}, None)

@@ -20,6 +20,7 @@ import numpy as np
 
 from bams.data import Recordings
 from bams.io.mabe import validate_submission
+from bams.io.mabe_frame_map import check_frame_map
 from bams.utils.atomic import atomic_write
 
 __all__ = ["build_submission", "write_submission"]
@@ -46,6 +47,7 @@ def build_submission(
     clips: Mapping[str, int] | Sequence[str] | None = None,
     max_dims: int = 128,
     standardize: bool = True,
+    frame_map: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict:
     """The submission dict for ``data``'s groups (clips), checked by ``validate_submission``.
 
@@ -68,19 +70,26 @@ def build_submission(
     standardize
         Z-score each dimension over all frames of the submission (constant dimensions are
         only centred), as the paper does before the linear readouts.
+    frame_map
+        The official frame number map (:func:`~bams.io.mabe_frame_map.load_frame_map`): the
+        clips are laid out exactly as it says (its clips without recordings get zeros, as
+        in ``clips``), and the result is checked against it. Give ``clips`` or
+        ``frame_map``, not both.
 
     Returns
     -------
     dict
         ``{'frame_number_map': {clip: (start, end)}, 'embeddings': (total_frames, D)
-        float32}``, clips laid out one after the other in the order of ``clips``.
+        float32}``, clips laid out one after the other in the order of ``clips`` (or of
+        ``frame_map``).
 
     Raises
     ------
     ValueError
         If ``data`` has no groups, the embeddings do not match the recordings, the members
-        of a clip differ in length or from the length given in ``clips``, a clip is neither
-        in ``data`` nor given a length, or the result has more than ``max_dims`` dimensions.
+        of a clip differ in length or from the length given in ``clips`` or ``frame_map``,
+        a clip is neither in ``data`` nor given a length, the result has more than
+        ``max_dims`` dimensions, or both ``clips`` and ``frame_map`` are given.
 
     Examples
     --------
@@ -90,9 +99,17 @@ def build_submission(
     >>> sub = build_submission(embeddings, data, standardize=False)
     >>> sub["frame_number_map"], sub["embeddings"][0].tolist(), sub["embeddings"][4].tolist()
     ({'a': (0, 4), 'b': (4, 8)}, [2.0, 2.0, 2.0, 2.0], [5.0, 5.0, 0.0, 0.0])
+    >>> official = {"b": (0, 4), "a": (4, 8)}
+    >>> build_submission(embeddings, data, frame_map=official)["frame_number_map"]
+    {'b': (0, 4), 'a': (4, 8)}
     """
     if data.groups is None:
         raise ValueError("Expected recordings with groups (one per clip), but data.groups is None.")
+    if frame_map is not None:
+        if clips is not None:
+            raise ValueError("Expected either clips or a frame map, but got both.")
+        official = check_frame_map(frame_map, "the official frame number map")
+        clips = {clip: end - start for clip, (start, end) in official.items()}
     members: dict[str, list[int]] = {}
     for i, group in enumerate(data.groups):
         members.setdefault(group, []).append(i)
@@ -115,7 +132,7 @@ def build_submission(
     if standardize and len(embeddings):
         _standardize(embeddings)
     submission = {"frame_number_map": spans, "embeddings": embeddings}
-    validate_submission(submission, lengths, max_dims=max_dims)
+    validate_submission(submission, lengths, max_dims=max_dims, frame_map=frame_map)
     return submission
 
 
@@ -221,6 +238,7 @@ def write_submission(
     clips: Mapping[str, int] | Sequence[str] | None = None,
     max_dims: int = 128,
     standardize: bool = True,
+    frame_map: Mapping[str, tuple[int, int]] | None = None,
 ) -> Path:
     """Build a submission (see :func:`build_submission`) and save it, atomically.
 
@@ -231,7 +249,7 @@ def write_submission(
     ----------
     path
         Where to write; must end in ``.npy`` and must not be the recordings' own file.
-    model_or_embeddings, data, clips, max_dims, standardize
+    model_or_embeddings, data, clips, max_dims, standardize, frame_map
         As for :func:`build_submission`.
 
     Returns
@@ -261,7 +279,12 @@ def write_submission(
             f"Expected a submission path other than the recordings file, but got '{path}'."
         )
     submission = build_submission(
-        model_or_embeddings, data, clips=clips, max_dims=max_dims, standardize=standardize
+        model_or_embeddings,
+        data,
+        clips=clips,
+        max_dims=max_dims,
+        standardize=standardize,
+        frame_map=frame_map,
     )
     return atomic_write(path, lambda tmp: _save(tmp, submission))
 

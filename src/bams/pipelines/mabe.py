@@ -5,7 +5,9 @@
 whole challenge: it finds the official files in a folder, trains BAMS self-supervised on every
 clip (train and test, as the paper does: no label is used), embeds the test clips, writes the
 submission and, when the labels and split files are there, scores it with the public
-evaluator's protocol.
+evaluator's protocol. With the official frame number map (given, or found next to the data)
+the submission lays its clips out exactly as that map does, which the evaluator requires;
+without one they follow the test file's order.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bams.config import RunConfig, load_config, params_from_config
 from bams.data import Recordings
 from bams.datasets.mabe import mabe_recordings
 from bams.io.mabe_files import MabeFiles, find_mabe_files
+from bams.io.mabe_frame_map import clips_in_map_order, load_frame_map
 from bams.io.mabe_keypoints import SPECIES, load_mabe_keypoints
 from bams.pipelines.study import Study, StudyContext, run_study
 from bams.training.run_dir import check_run_dir
@@ -60,6 +63,9 @@ class MabeRun:
     output_dir, features, run_dir, submission
         The output folder, the features (``features.npz``), the BAMS run directory
         (``bams/``) and ``submission.npy``.
+    frame_map
+        The official frame number map the submission follows (``None``: none was given or
+        found, and the clips follow the test file's order).
     scores_csv
         ``scores.csv`` (``None`` without labels and split).
     scores
@@ -73,6 +79,7 @@ class MabeRun:
     features: Path
     run_dir: Path
     submission: Path
+    frame_map: Path | None = None
     scores_csv: Path | None = None
     scores: list = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -89,6 +96,7 @@ def run_mabe(
     social: bool = True,
     verbose: bool = True,
     overwrite: bool = False,
+    frame_map: str | os.PathLike | None = None,
 ) -> MabeRun:
     """Features, self-supervised training, submission and scores for a MABe 2022 folder.
 
@@ -113,6 +121,11 @@ def run_mabe(
         Print progress and the training progress bar.
     overwrite
         Replace the BAMS run that ``output_dir/bams`` holds (else it is refused).
+    frame_map
+        The official frame number map (e.g. the evaluator's ``mouse_frame_number_map.npy``);
+        default: the one found in ``data_dir`` (see
+        :func:`~bams.io.mabe_files.find_mabe_files`), else none. The submission lays the
+        test clips out as it says, and it is the map the submission is scored with.
 
     Returns
     -------
@@ -124,39 +137,69 @@ def run_mabe(
     FileNotFoundError
         If the folder lacks the train or test file.
     ValueError
-        If a file is malformed or unsafe, the configuration is invalid, or an output would
-        overwrite an input file.
+        If a file is malformed or unsafe, the configuration is invalid, an output would
+        overwrite an input file, or the test file's clips differ from the frame number map's
+        (checked before training).
     """
     console = Console(stderr=True, quiet=not verbose)
     files = find_mabe_files(data_dir, species)
+    if frame_map is not None:
+        files.frame_map = Path(frame_map)
     out = Path(output_dir)
-    result = MabeRun(out, out / "features.npz", out / "bams", out / "submission.npy")
+    result = MabeRun(
+        out, out / "features.npz", out / "bams", out / "submission.npy", files.frame_map
+    )
     check_outputs_apart(
         {
             "features": result.features,
             "submission": result.submission,
             "scores": out / "scores.csv",
         },
-        {"train": files.train, "test": files.test, "labels": files.labels, "split": files.split},
+        {
+            "train": files.train,
+            "test": files.test,
+            "labels": files.labels,
+            "split": files.split,
+            "frame map": files.frame_map,
+        },
     )
+    official = None if files.frame_map is None else load_frame_map(files.frame_map)
+    console.print(_layout_note(files.frame_map))
     config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
     check_run_dir(result.run_dir, resume=False, overwrite=overwrite)
     study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}
-    study = mabe_study(files, result, species, study_params, social)
+    study = mabe_study(files, result, species, study_params, social, frame_map=official)
     result.seconds = run_study(study, result.run_dir, overwrite=overwrite, console=console).seconds
     return result
 
 
+def _layout_note(frame_map: Path | None) -> str:
+    """Which frame number map the submission follows, in words."""
+    if frame_map is None:
+        return (
+            "No frame number map given or found: the submission lays the clips out in the "
+            "test file's order (the official evaluator requires its frame number map)."
+        )
+    return f"Frame number map: {frame_map} (the submission lays the clips out as it does)."
+
+
 def mabe_study(
-    files: MabeFiles, result: MabeRun, species: str, params: Mapping, social: bool = True
+    files: MabeFiles,
+    result: MabeRun,
+    species: str,
+    params: Mapping,
+    social: bool = True,
+    *,
+    frame_map: Mapping[str, tuple[int, int]] | None = None,
 ) -> Study:
     """The MABe challenge as a study: its evaluation stage is the submission and its scores.
 
-    The data stage reads the train and test clips and writes their features to
+    The data stage reads the train and test clips (checked against ``frame_map``, the
+    official frame number map, when given) and writes their features to
     ``result.features``; the evaluation stage embeds the test clips (a batch of clips at a
-    time) into ``result.submission`` and, with labels and split, scores it into ``result``.
+    time) into ``result.submission``, laid out as ``frame_map`` says or else in the test
+    file's order, and, with labels and split, scores it into ``result``.
     """
-    from bams.evaluation.mabe import save_scores_csv, score_files
     from bams.io.mabe_submission import write_submission
 
     max_dims = SPECIES[species].max_dims
@@ -165,22 +208,25 @@ def mabe_study(
     def load_data(_: Path) -> Recordings:
         train = load_mabe_keypoints(files.train, species)
         test = load_mabe_keypoints(files.test, species)
+        if frame_map is not None:  # before training: a wrong map fails now, not at the end
+            clips_in_map_order(test.clip_lengths, frame_map, f"the test file '{files.test}'")
         test_clips.update(test.clip_lengths)
         data = mabe_recordings([train, test], species, social=social)
         data.source = str(data.save(result.features))  # the run's config names its data
         return data
 
     def submit_and_score(context: StudyContext) -> MabeRun:
+        clips = None if frame_map is not None else test_clips
         write_submission(
-            result.submission, context.model, context.data, clips=test_clips, max_dims=max_dims
+            result.submission,
+            context.model,
+            context.data,
+            clips=clips,
+            max_dims=max_dims,
+            frame_map=frame_map,
         )
         context.console.print(f"Submission: {result.submission}")
-        if files.labels is None or files.split is None:
-            context.console.print("No labels or split file: the submission is not scored.")
-            return result
-        result.scores = score_files(result.submission, files.labels, files.split, max_dims=max_dims)
-        result.scores_csv = save_scores_csv(result.scores, result.output_dir / "scores.csv")
-        return result
+        return _score(files, result, frame_map, max_dims, context.console)
 
     return Study(
         name=f"MABe 2022 ({species}): features -> BAMS -> submission -> scores",
@@ -190,3 +236,27 @@ def mabe_study(
         embed=False,  # the submission embeds the test clips a batch at a time
         describe=lambda data: f"Features: {data} -> {result.features}",
     )
+
+
+def _score(
+    files: MabeFiles, result: MabeRun, frame_map: Mapping | None, max_dims: int, console: Console
+) -> MabeRun:
+    """Score the submission into ``result`` when the labels, the split and a map are there."""
+    from bams.evaluation.mabe import save_scores_csv, score_files
+    from bams.io.mabe import load_mabe_labels
+
+    if files.labels is None or files.split is None:
+        console.print("No labels or split file: the submission is not scored.")
+        return result
+    labels = load_mabe_labels(files.labels)
+    if frame_map is None and labels["frame_number_map"] is None:
+        console.print(
+            "Not scored: the labels file holds no frame number map and none was given "
+            "(--frame-map) or found next to the data; a submission's own map is not trusted."
+        )
+        return result
+    result.scores = score_files(
+        result.submission, labels, files.split, max_dims=max_dims, frame_map=frame_map
+    )
+    result.scores_csv = save_scores_csv(result.scores, result.output_dir / "scores.csv")
+    return result
