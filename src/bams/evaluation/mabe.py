@@ -11,7 +11,9 @@ the mean of the seeds' 0/1 predictions is > 0 (any seed says 1). The headline ("
 score is the MSE or binary F1 on privateTest and publicTest together; the public score uses
 publicTest alone, the single-seed score is the mean over seeds of each seed's own score, and
 sequence-level tasks also get a score on per-clip averages. Every alpha of the sweep is
-reported; alpha = 1 is the published number.
+reported; alpha = 1 is the published number. As in the evaluator, the submission's frame
+number map must equal the official one, and the embeddings are indexed with the official map
+(given, or the labels file's own); a submission's own map is never used in its place.
 
 This follows the public evaluator's code (``round1/training``), also where it differs from
 its README, with one exception:
