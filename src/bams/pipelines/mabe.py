@@ -164,7 +164,7 @@ def run_mabe(
         },
     )
     official = None if files.frame_map is None else load_frame_map(files.frame_map)
-    console.print(_layout_note(files.frame_map))
+    console.print(_layout_note(files))
     config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
     check_run_dir(result.run_dir, resume=False, overwrite=overwrite)
     study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}
@@ -173,14 +173,17 @@ def run_mabe(
     return result
 
 
-def _layout_note(frame_map: Path | None) -> str:
+def _layout_note(files: MabeFiles) -> str:
     """Which frame number map the submission follows, in words."""
-    if frame_map is None:
-        return (
-            "No frame number map given or found: the submission lays the clips out in the "
-            "test file's order (the official evaluator requires its frame number map)."
-        )
-    return f"Frame number map: {frame_map} (the submission lays the clips out as it does)."
+    if files.frame_map is not None:
+        return f"Frame number map: {files.frame_map} (the submission follows it)."
+    note = (
+        "No frame number map given or found: the submission lays the clips out in the test "
+        "file's order (the official evaluator requires its frame number map)"
+    )
+    if files.labels is not None and files.split is not None:
+        note += "; it is scored only if the labels file holds a frame number map"
+    return note + "."
 
 
 def mabe_study(
