@@ -57,3 +57,49 @@ def test_hoa_prediction_uses_the_selected_frames():
 def test_receptive_fields_are_reported_per_latent():
     net = BAMSNetwork.from_config(tiny_model_config(), n_inputs=5, n_actions=2)
     assert net.receptive_fields == {"short_term": 13, "long_term": 21}
+
+
+def test_the_predictor_activation_is_relu_by_default_and_prelu_on_request():
+    config = tiny_model_config()
+    config.predictor_hidden = [16, 16]
+    default = BAMSNetwork.from_config(config, n_inputs=5, n_actions=2)
+    kinds = [type(m) for m in default.predictor]
+    assert kinds.count(torch.nn.ReLU) == 2 and torch.nn.PReLU not in kinds
+    config.predictor_activation = "prelu"
+    net = BAMSNetwork.from_config(config, n_inputs=5, n_actions=2)
+    prelus = [m for m in net.predictor if isinstance(m, torch.nn.PReLU)]
+    assert len(prelus) == 2 and not any(isinstance(m, torch.nn.ReLU) for m in net.predictor)
+    assert [p.weight.tolist() for p in prelus] == [[0.25], [0.25]]  # one slope per layer
+    assert isinstance(net.predictor[-1], torch.nn.Linear)  # no activation after the last
+    # The same linear layers, drawn in the same order.
+    for a, b in zip(default.predictor, net.predictor, strict=True):
+        if isinstance(a, torch.nn.Linear):
+            assert a.weight.shape == b.weight.shape
+
+
+def test_the_default_predictor_is_unchanged():
+    from torch import nn
+
+    from bams.models.network import mlp
+
+    torch.manual_seed(5)
+    legacy = nn.Sequential(nn.Linear(7, 16), nn.ReLU(), nn.Linear(16, 2))  # before the option
+    torch.manual_seed(5)
+    predictor = mlp([7, 16, 2])
+    assert [type(m) for m in predictor] == [type(m) for m in legacy]
+    for key, value in legacy.state_dict().items():
+        assert torch.equal(predictor.state_dict()[key], value)
+
+
+def test_one_way_pairs_predict_the_second_frame_from_the_first():
+    torch.manual_seed(0)
+    net = BAMSNetwork.from_config(tiny_model_config(), n_inputs=5, n_actions=3).eval()
+    x = torch.randn(2, 5, 30)
+    features = net(x)
+    first, second = torch.tensor([[3], [10]]), torch.tensor([[7], [29]])
+    out = net(x, pairs={"short_term": (first, second)}, symmetric=False)
+    prediction, target = out["short_term"]
+    assert prediction.shape == target.shape == (2, 8)
+    torch.testing.assert_close(target[1], features["short_term"][1, :, 29])
+    head_input = torch.stack([features["short_term"][0, :, 3], features["short_term"][1, :, 10]])
+    torch.testing.assert_close(prediction, net.heads["short_term"](head_input))

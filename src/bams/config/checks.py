@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import math
 
-from bams.config.schema import AUTO, EncoderConfig, RunConfig
+from bams.config.schema import (
+    AUTO,
+    BOOTSTRAP_SAMPLINGS,
+    ENCODER_INITS,
+    PREDICTOR_ACTIVATIONS,
+    PRELU_STYLES,
+    RESIDUAL_ACTIVATIONS,
+    WEIGHT_NORMS,
+    EncoderConfig,
+    RunConfig,
+)
 
 __all__ = [
     "INFERENCE_PRECISIONS",
@@ -174,8 +184,35 @@ def _augmentation_problems(config: RunConfig) -> list[str]:
     return problems
 
 
+def _choice_problems(config: RunConfig) -> list[str]:
+    """The options between this library's choices and the reference implementation's."""
+    m, t = config.model, config.train
+    settings = [
+        ("predictor_activation", m.predictor_activation, PREDICTOR_ACTIVATIONS),
+        ("bootstrap_sampling", t.bootstrap_sampling, BOOTSTRAP_SAMPLINGS),
+    ]
+    for name, enc in m.encoders.items():
+        settings += [
+            (f"weight_norm of {name}", enc.weight_norm, WEIGHT_NORMS),
+            (f"init of {name}", enc.init, ENCODER_INITS),
+            (f"prelu of {name}", enc.prelu, PRELU_STYLES),
+            (f"residual_activation of {name}", enc.residual_activation, RESIDUAL_ACTIVATIONS),
+        ]
+    problems = [
+        f"Expected {field} among {list(choices)}, but got {value!r}."
+        for field, value, choices in settings
+        if value not in choices
+    ]
+    if t.bootstrap_sampling == "reference" and t.batch_size == 1:
+        problems.append(
+            "Expected batch_size >= 2 with bootstrap_sampling 'reference' (one pair per window: "
+            f"the bootstrap heads' batch norm needs two), but got {t.batch_size}."
+        )
+    return problems
+
+
 def _vocabulary_problems(config: RunConfig) -> list[str]:
-    problems = []
+    problems = _choice_problems(config)
     if config.train.logger not in ("csv", "tensorboard", "none"):
         problems.append(
             f"Expected logger 'csv', 'tensorboard' or 'none', but got {config.train.logger!r}."

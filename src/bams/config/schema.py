@@ -13,6 +13,21 @@ from dataclasses import dataclass, field
 AUTO = "auto"
 """The value of ``bootstrap_max_offset`` that means "from ``bootstrap_max_offset_s``"."""
 
+# Options between this library's choices (the first value of each, the dataclass default)
+# and those of the reference implementation (github.com/nerdslab/bams), for ablations.
+WEIGHT_NORMS = ("both", "second", "none")
+"""Values of :attr:`EncoderConfig.weight_norm`."""
+ENCODER_INITS = ("default", "reference", "normal_0.01")
+"""Values of :attr:`EncoderConfig.init`."""
+PRELU_STYLES = ("channel", "shared")
+"""Values of :attr:`EncoderConfig.prelu`."""
+RESIDUAL_ACTIVATIONS = ("none", "prelu", "relu")
+"""Values of :attr:`EncoderConfig.residual_activation`."""
+PREDICTOR_ACTIVATIONS = ("relu", "prelu")
+"""Values of :attr:`ModelConfig.predictor_activation`."""
+BOOTSTRAP_SAMPLINGS = ("symmetric", "reference")
+"""Values of :attr:`TrainConfig.bootstrap_sampling`."""
+
 
 @dataclass
 class EncoderConfig:
@@ -63,6 +78,24 @@ class EncoderConfig:
         from ``bootstrap_min_offset_s``, or no minimum if that is ``None`` too.
     bootstrap_min_offset_s
         ``bootstrap_min_offset`` in seconds (rounded, at least 1 frame); ``None``: no minimum.
+    weight_norm
+        Which convolutions of each temporal block are weight-normalized: ``"both"``,
+        ``"second"`` (the reference implementation) or ``"none"``.
+    init
+        Initial convolution weights (biases keep PyTorch's default). ``"default"``: PyTorch's
+        (Kaiming uniform). ``"reference"``: what the reference's ``init_weights`` amounts to:
+        weights drawn from N(0, 0.01^2) for the block convolutions that are *not*
+        weight-normalized and for the 1x1 residual convolution, while the weight-normalized
+        ones keep the default (the reference draws into their computed weight after weight
+        norm is applied, which the next forward pass overwrites). ``"normal_0.01"``: every
+        convolution weight drawn from N(0, 0.01^2) *before* weight norm is applied, so the
+        norm ``g`` starts at the drawn weight's norm and the effective weight is the draw.
+    prelu
+        The PReLU of the blocks: ``"channel"``, one slope per channel starting at 0.25;
+        ``"shared"``, one slope per activation starting at 0.1 (the reference).
+    residual_activation
+        Activation applied to the sum of a block's output and its residual path:
+        ``"none"``, ``"prelu"`` (the reference, in the style of ``prelu``) or ``"relu"``.
     """
 
     channels: list[int]
@@ -78,6 +111,10 @@ class EncoderConfig:
     bootstrap_max_offset_s: float | None = 5 / 30
     bootstrap_min_offset: int | None = None
     bootstrap_min_offset_s: float | None = None
+    weight_norm: str = "both"
+    init: str = "default"
+    prelu: str = "channel"
+    residual_activation: str = "none"
 
 
 def default_encoders() -> dict[str, EncoderConfig]:
@@ -129,6 +166,9 @@ class ModelConfig:
         ``hoa_warmup_s`` at fit time.
     predictor_hidden
         Hidden sizes of the HoA predictor MLP.
+    predictor_activation
+        Activation between the layers of the HoA predictor: ``"relu"``, or ``"prelu"`` (one
+        slope per layer starting at 0.25, as in the reference implementation).
     head_expansion
         Hidden width of each bootstrap head, as a multiple of its latent size.
     hoa_window_s, hoa_warmup_s
@@ -147,6 +187,7 @@ class ModelConfig:
     hoa_weight: float = 500.0
     hoa_warmup: int | None = None
     predictor_hidden: list[int] = field(default_factory=lambda: [256, 512, 512])
+    predictor_activation: str = "relu"
     head_expansion: int = 4
     hoa_window_s: float = 1.0
     hoa_warmup_s: float = 2.0
@@ -180,12 +221,27 @@ class TrainConfig:
         The learning rate is multiplied by ``lr_decay_factor`` at each of these fractions of
         training.
     grad_clip_norm
-        Clip the global gradient norm to this value (``None``: no clipping).
+        Clip the global gradient norm to this value (``None``: no clipping). While clipping,
+        the norm before clipping is logged (``train/grad_norm``) with the fraction of the
+        steps since the previous log where it exceeded this value
+        (``train/clipped_fraction``); the history gets their per-epoch means (``grad_norm``,
+        ``clipped_fraction``).
     hoa_frame_fraction
         Fraction of each window's frames (after warm-up) that go through the HoA predictor; an
         unbiased subsample of the loss that saves most of the predictor's cost.
     bootstrap_pairs
         Frame pairs sampled per window and latent space for the bootstrap losses.
+    bootstrap_sampling
+        ``"symmetric"``: ``bootstrap_pairs`` pairs per window, both frames valid and past the
+        warm-up, each pair used in both directions (each frame's head predicts the other's
+        embedding). ``"reference"``: as the reference implementation, one pair per window
+        and latent space, used in one direction (the first frame's head predicts the second's
+        embedding), with no regard to validity (missing or padded frames can be drawn);
+        ``bootstrap_pairs`` is not used. The first frame is uniform after the warm-up, the
+        second ``d`` frames later (``d`` uniform in ``[bootstrap_min_offset or 0,
+        bootstrap_max_offset]``; the first frame is drawn no later than ``window_length - 1 -
+        bootstrap_max_offset`` so the pair fits), or, without a maximum offset, uniform after
+        the warm-up too (at ``|d| >= bootstrap_min_offset`` if set).
     seed
         Seed of every random choice.
     accelerator, devices, num_nodes, strategy, precision
@@ -229,6 +285,7 @@ class TrainConfig:
     grad_clip_norm: float | None = 1.0
     hoa_frame_fraction: float = 0.25
     bootstrap_pairs: int = 64
+    bootstrap_sampling: str = "symmetric"
     seed: int = 0
     accelerator: str = "auto"
     devices: int | str = 1

@@ -8,16 +8,43 @@ import torch
 from torch import nn
 
 from bams.config import EncoderConfig, ModelConfig
+from bams.config.schema import PREDICTOR_ACTIVATIONS
 from bams.models.registry import build_encoder
 
 
-def mlp(sizes: Sequence[int]) -> nn.Sequential:
-    """Linear layers of the given sizes with ReLU between them (none after the last)."""
+def mlp(sizes: Sequence[int], activation: str = "relu") -> nn.Sequential:
+    """Linear layers of the given sizes with an activation between them (none after the last).
+
+    Parameters
+    ----------
+    sizes
+        Input size, hidden sizes, output size.
+    activation
+        ``"relu"``, or ``"prelu"``: a PReLU with one slope (from 0.25) per layer.
+
+    Raises
+    ------
+    ValueError
+        If ``activation`` is unknown.
+
+    Examples
+    --------
+    >>> mlp([4, 8, 2], "prelu")
+    Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): PReLU(num_parameters=1)
+      (2): Linear(in_features=8, out_features=2, bias=True)
+    )
+    """
+    if activation not in PREDICTOR_ACTIVATIONS:
+        raise ValueError(
+            f"Expected an activation among {list(PREDICTOR_ACTIVATIONS)}, but got {activation!r}."
+        )
     layers: list[nn.Module] = []
     for i in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
+            layers.append(nn.ReLU() if activation == "relu" else nn.PReLU())
     return nn.Sequential(*layers)
 
 
@@ -50,6 +77,8 @@ class BAMSNetwork(nn.Module):
         Hidden sizes of the HoA predictor.
     head_expansion
         Hidden width of the bootstrap heads, as a multiple of the latent size.
+    predictor_activation
+        Activation of the HoA predictor, ``"relu"`` or ``"prelu"`` (see :func:`mlp`).
     """
 
     def __init__(
@@ -60,6 +89,7 @@ class BAMSNetwork(nn.Module):
         n_bins: int = 32,
         predictor_hidden: Sequence[int] = (256, 512, 512),
         head_expansion: int = 4,
+        predictor_activation: str = "relu",
     ):
         super().__init__()
         if not encoders:
@@ -69,7 +99,9 @@ class BAMSNetwork(nn.Module):
             {name: build_encoder(n_inputs, cfg) for name, cfg in encoders.items()}
         )
         latent = sum(enc.out_channels for enc in self.encoders.values())
-        self.predictor = mlp([latent + n_inputs, *predictor_hidden, n_actions * n_bins])
+        self.predictor = mlp(
+            [latent + n_inputs, *predictor_hidden, n_actions * n_bins], predictor_activation
+        )
         self.heads = nn.ModuleDict(
             {
                 name: BootstrapHead(enc.out_channels, head_expansion)
@@ -87,6 +119,7 @@ class BAMSNetwork(nn.Module):
             n_bins=config.hoa_bins,
             predictor_hidden=config.predictor_hidden,
             head_expansion=config.head_expansion,
+            predictor_activation=config.predictor_activation,
         )
 
     @property
@@ -138,6 +171,7 @@ class BAMSNetwork(nn.Module):
         hoa_frames: torch.Tensor | None = None,
         pairs: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
         target_features: dict[str, torch.Tensor] | None = None,
+        symmetric: bool = True,
     ) -> dict:
         """Embed ``x``; with sampled frames, also compute what the training losses need.
 
@@ -156,6 +190,9 @@ class BAMSNetwork(nn.Module):
             Optional ``{name: (B, D, T)}`` embeddings of ``x`` by other (target) encoders, e.g.
             a moving average of these; the targets of a latent found there are taken from
             them instead of from this network's embeddings.
+        symmetric
+            Use each pair in both directions (the default), or only from its first frame to
+            its second (``False``: the head sees first frames only).
 
         Returns
         -------
@@ -163,7 +200,8 @@ class BAMSNetwork(nn.Module):
             Without samples: ``{name: (B, D, T)}`` embeddings. With samples: ``hoa_logits``
             ``(B, K, A, n_bins)`` and, per latent ``name``, ``(prediction, target)`` each
             ``(2 B P, D)``: the head's output for each frame of a pair and the embedding of the
-            other frame (symmetric loss), from ``target_features`` where given.
+            other frame (symmetric loss), from ``target_features`` where given; ``(B P, D)``
+            for the first frames and the second ones if not ``symmetric``.
         """
         features = self.forward_features(x)
         if hoa_frames is None and pairs is None:
@@ -174,11 +212,11 @@ class BAMSNetwork(nn.Module):
         for name, (first, second) in (pairs or {}).items():
             z_first = gather_frames(features[name], first).flatten(0, 1)
             z_second = gather_frames(features[name], second).flatten(0, 1)
-            prediction = self.heads[name](torch.cat([z_first, z_second]))
+            prediction = self.heads[name](torch.cat([z_first, z_second]) if symmetric else z_first)
             if target_features is not None and name in target_features:
                 z_first = gather_frames(target_features[name], first).flatten(0, 1)
                 z_second = gather_frames(target_features[name], second).flatten(0, 1)
-            out[name] = (prediction, torch.cat([z_second, z_first]))
+            out[name] = (prediction, torch.cat([z_second, z_first]) if symmetric else z_second)
         return out
 
 

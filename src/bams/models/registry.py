@@ -67,4 +67,8 @@ def _tcn(in_channels: int, config: EncoderConfig) -> TCN:
         kernel_size=config.kernel_size,
         dilation_base=config.dilation_base,
         dropout=config.dropout,
+        weight_norm=config.weight_norm,
+        init=config.init,
+        prelu=config.prelu,
+        residual_activation=config.residual_activation,
     )

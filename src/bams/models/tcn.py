@@ -9,6 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 
+from bams.config.schema import ENCODER_INITS, PRELU_STYLES, RESIDUAL_ACTIVATIONS, WEIGHT_NORMS
+
 
 class CausalConv1d(nn.Conv1d):
     """1-D convolution whose output at ``t`` depends only on inputs at ``<= t``.
@@ -55,30 +57,100 @@ class FastDropout(nn.Module):
         return f"p={self.threshold / 256:.4f}"
 
 
+INIT_STD = 0.01
+"""Standard deviation of the convolution weights with ``init="reference"`` or ``"normal_0.01"``."""
+
+
+def _conv(
+    in_channels: int, out_channels: int, kernel_size: int, dilation: int, normed: bool, draw: bool
+) -> nn.Module:
+    """A causal convolution, its weight drawn from N(0, INIT_STD^2) if ``draw``, then normed."""
+    conv = CausalConv1d(in_channels, out_channels, kernel_size, dilation)
+    if draw:  # before weight norm: the norm g then starts at the drawn weight's norm
+        with torch.no_grad():
+            conv.weight.normal_(0.0, INIT_STD)
+    return weight_norm(conv) if normed else conv
+
+
+def _prelu(channels: int, style: str) -> nn.PReLU:
+    """One slope per channel (from 0.25), or one shared slope from 0.1 (``"shared"``)."""
+    return nn.PReLU(channels) if style == "channel" else nn.PReLU(1, init=0.1)
+
+
+def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise ValueError(f"Expected {name} among {list(choices)}, but got {value!r}.")
+
+
 class TemporalBlock(nn.Module):
-    """Two weight-normalized causal convolutions with PReLU and dropout, plus a residual path."""
+    """Two causal convolutions with PReLU and dropout, plus a residual path.
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size, dilation, dropout
+        Shape of the block.
+    weight_norm, init, prelu, residual_activation
+        As :class:`~bams.config.EncoderConfig` describes them; the defaults are this
+        library's choices, and ``weight_norm="second"``, ``init="reference"``,
+        ``prelu="shared"``, ``residual_activation="prelu"`` the reference implementation's.
+
+    Raises
+    ------
+    ValueError
+        If an option has an unknown value.
+    """
 
     def __init__(
-        self, in_channels: int, out_channels: int, kernel_size: int, dilation: int, dropout: float
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        dilation: int,
+        dropout: float,
+        *,
+        weight_norm: str = "both",
+        init: str = "default",
+        prelu: str = "channel",
+        residual_activation: str = "none",
     ):
         super().__init__()
-        self.conv1 = weight_norm(CausalConv1d(in_channels, out_channels, kernel_size, dilation))
-        self.conv2 = weight_norm(CausalConv1d(out_channels, out_channels, kernel_size, dilation))
-        self.act1 = nn.PReLU(out_channels)
-        self.act2 = nn.PReLU(out_channels)
+        for name, value, choices in (
+            ("weight_norm", weight_norm, WEIGHT_NORMS),
+            ("init", init, ENCODER_INITS),
+            ("prelu", prelu, PRELU_STYLES),
+            ("residual_activation", residual_activation, RESIDUAL_ACTIVATIONS),
+        ):
+            _check_choice(name, value, choices)
+        normed = (weight_norm == "both", weight_norm in ("both", "second"))
+        draw = [init == "normal_0.01" or (init == "reference" and not n) for n in normed]
+        shape = (kernel_size, dilation)
+        self.conv1 = _conv(in_channels, out_channels, *shape, normed[0], draw[0])
+        self.conv2 = _conv(out_channels, out_channels, *shape, normed[1], draw[1])
+        self.act1 = _prelu(out_channels, prelu)
+        self.act2 = _prelu(out_channels, prelu)
         self.dropout = FastDropout(dropout)
         self.residual = (
             nn.Conv1d(in_channels, out_channels, 1)
             if in_channels != out_channels
             else nn.Identity()
         )
+        if init != "default" and isinstance(self.residual, nn.Conv1d):
+            with torch.no_grad():
+                self.residual.weight.normal_(0.0, INIT_STD)
+        # No module at all by default, so that the weights' names stay those of earlier models.
+        self.act_out: nn.Module | None = None
+        if residual_activation == "relu":
+            self.act_out = nn.ReLU()
+        elif residual_activation == "prelu":
+            self.act_out = _prelu(out_channels, prelu)
         self.lookback = 2 * (kernel_size - 1) * dilation
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, C_in, T)`` -> ``(B, C_out, T)``, causally."""
         h = self.dropout(self.act1(self.conv1(x)))
         h = self.dropout(self.act2(self.conv2(h)))
-        return h + self.residual(x)
+        out = h + self.residual(x)
+        return out if self.act_out is None else self.act_out(out)
 
 
 class TCN(nn.Module):
@@ -92,6 +164,9 @@ class TCN(nn.Module):
         Output channels of each block; the embedding has ``channels[-1]`` dimensions.
     kernel_size, dilation_base, dropout
         Block parameters.
+    **options
+        ``weight_norm``, ``init``, ``prelu`` and ``residual_activation`` of every block (see
+        :class:`TemporalBlock`).
 
     Examples
     --------
@@ -107,6 +182,7 @@ class TCN(nn.Module):
         kernel_size: int = 3,
         dilation_base: int = 2,
         dropout: float = 0.2,
+        **options: str,
     ):
         super().__init__()
         if not channels:
@@ -114,7 +190,9 @@ class TCN(nn.Module):
         sizes = [in_channels, *channels]
         self.blocks = nn.Sequential(
             *(
-                TemporalBlock(sizes[i], sizes[i + 1], kernel_size, dilation_base**i, dropout)
+                TemporalBlock(
+                    sizes[i], sizes[i + 1], kernel_size, dilation_base**i, dropout, **options
+                )
                 for i in range(len(channels))
             )
         )

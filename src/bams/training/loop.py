@@ -21,6 +21,7 @@ from bams.layout import CHECKPOINT_DIR, LAST_CHECKPOINT
 from bams.models import BAMSNetwork
 from bams.training.augment import augment_inputs
 from bams.training.checkpoint import library_versions, save_checkpoint
+from bams.training.clipping import ClipStats
 from bams.training.ema import EmaTarget
 from bams.training.fabric import make_fabric
 from bams.training.objective import bams_losses
@@ -76,7 +77,9 @@ def train_network(
     state_dict : dict
         The trained network's weights, on CPU.
     history : dict
-        Per-epoch mean of each loss term, ``{"epoch": [...], "total": [...], ...}``.
+        Per-epoch mean of each loss term, ``{"epoch": [...], "total": [...], ...}``; with
+        gradient clipping, also of the norm before clipping (``grad_norm``) and the fraction
+        of steps where clipping bound (``clipped_fraction``).
     """
     _check_in_frames(config)
     train = config.train
@@ -96,6 +99,7 @@ def train_network(
         checkpoints=Path(run_dir, CHECKPOINT_DIR) if run_dir is not None else None,
         extra_state={"receptive_fields": network.receptive_fields, **(extra_state or {})},
         ema=None if train.target_ema is None else EmaTarget(network.encoders, train.target_ema),
+        clip=None if train.grad_clip_norm is None else ClipStats(train.grad_clip_norm),
     )
     n_epochs = math.ceil(run.total_steps / len(loader))
     start_epoch = run.resume(resume_from) if resume_from is not None else 0
@@ -190,6 +194,7 @@ class _Run:
     sums: dict[str, torch.Tensor] = field(default_factory=dict)
     n_batches: int = 0
     ema: EmaTarget | None = None  # the target encoders, with target_ema
+    clip: ClipStats | None = None  # how often clipping binds, with grad_clip_norm
 
     def resume(self, path: str | Path) -> int:
         """Load network, optimizer, step, history, RNG and target; return the epoch to start."""
@@ -224,6 +229,7 @@ class _Run:
             train.hoa_frame_fraction,
             train.bootstrap_pairs,
             target_features=target_features,
+            bootstrap_sampling=train.bootstrap_sampling,
         )
 
     def epoch(self, loader, epoch: int, show) -> None:
@@ -245,11 +251,7 @@ class _Run:
             self.optimizer.zero_grad(set_to_none=True)
             _check_finite(losses["total"], self.step + 1)
             fabric.backward(losses["total"])
-            if train.grad_clip_norm is not None:
-                try:
-                    fabric.clip_gradients(self.model, self.optimizer, max_norm=train.grad_clip_norm)
-                except RuntimeError as err:  # a non-finite gradient norm
-                    raise ValueError(_diverged(self.step + 1)) from err
+            grads = self._clip_gradients()
             self.optimizer.step()
             if self.ema is not None:
                 self.ema.update()
@@ -257,16 +259,31 @@ class _Run:
             self.n_batches += 1
             self._keep_to_budget(show)
             self._estimate()
-            for key, value in losses.items():
+            for key, value in {**losses, **grads}.items():
                 self.sums[key] += value.detach()
             if self.step % train.log_every == 0 or self.step == self.total_steps:
                 values = {k: float(v.detach()) for k, v in losses.items()}
                 fabric.log_dict({f"train/{k}": v for k, v in values.items()}, step=self.step)
                 fabric.log("train/lr", self.base_lrs[0] * factor, step=self.step)
+                if self.clip is not None:  # per log interval: the steps since the last log
+                    clip = self.clip.since_last_log()
+                    fabric.log_dict({f"train/{k}": v for k, v in clip.items()}, step=self.step)
                 show(losses=_format_losses(values))
             show(completed=self.step, epoch=epoch + 1)
             if self.step >= self.total_steps:
                 break
+
+    def _clip_gradients(self) -> dict[str, torch.Tensor]:
+        """With ``grad_clip_norm``, clip; return the norm before and whether clipping bound."""
+        if self.clip is None:
+            return {}
+        try:
+            norm = self.fabric.clip_gradients(
+                self.model, self.optimizer, max_norm=self.clip.max_norm
+            )
+        except RuntimeError as err:  # a non-finite gradient norm
+            raise ValueError(_diverged(self.step + 1)) from err
+        return self.clip.record(norm)
 
     def _keep_to_budget(self, show) -> None:
         """With ``max_minutes``, fit the step count to the budget; stop once it is spent.

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from bams.config import ModelConfig
+from bams.config import EncoderConfig, ModelConfig
+from bams.config.schema import BOOTSTRAP_SAMPLINGS
 from bams.training.losses import bootstrap_loss, hoa_loss
 from bams.training.targets import hoa_targets
 
@@ -61,7 +62,11 @@ class Samples:
 
 
 def draw_samples(
-    valid: torch.Tensor, config: ModelConfig, hoa_frame_fraction: float, bootstrap_pairs: int
+    valid: torch.Tensor,
+    config: ModelConfig,
+    hoa_frame_fraction: float,
+    bootstrap_pairs: int,
+    sampling: str = "symmetric",
 ) -> Samples:
     """Draw the HoA frames and the bootstrap pairs of a batch.
 
@@ -82,11 +87,24 @@ def draw_samples(
         Fraction of post-warm-up frames sent through the HoA predictor.
     bootstrap_pairs
         Pairs per window and latent space.
+    sampling
+        ``"symmetric"``: ``bootstrap_pairs`` pairs of valid frames; ``"reference"``: one pair
+        per window drawn as :func:`reference_pairs` does, whatever the validity (see
+        :attr:`bams.config.TrainConfig.bootstrap_sampling`).
 
     Returns
     -------
     Samples
+
+    Raises
+    ------
+    ValueError
+        If ``sampling`` is unknown.
     """
+    if sampling not in BOOTSTRAP_SAMPLINGS:
+        raise ValueError(
+            f"Expected a sampling among {list(BOOTSTRAP_SAMPLINGS)}, but got {sampling!r}."
+        )
     length = valid.shape[1]
     position = torch.arange(length, device=valid.device)
     n_hoa = max(1, min(length, round(hoa_frame_fraction * (length - config.hoa_warmup))))
@@ -96,23 +114,82 @@ def draw_samples(
     # Keep the draws in this order (HoA, then first/second per latent): the training results
     # of a seed depend on it.
     for name, enc in config.encoders.items():
-        allowed_pair = valid & (position >= enc.warmup)
-        n_pairs = min(bootstrap_pairs, length)
-        first = sample_frames(allowed_pair, n_pairs)
-        low = enc.bootstrap_min_offset
-        if enc.bootstrap_max_offset is None and low is None:
-            second = sample_frames(allowed_pair, n_pairs)
-        elif enc.bootstrap_max_offset is None:
-            second = far_frames(first, low, enc.warmup, length)
+        if sampling == "reference":
+            first, second, pair_allowed[name] = reference_pairs(*valid.shape, enc, valid.device)
         else:
-            offset = torch.randint_like(first, low or 0, enc.bootstrap_max_offset + 1)
-            second = (first + offset).clamp(max=length - 1)
+            first, second, pair_allowed[name] = _valid_pairs(valid, enc, bootstrap_pairs)
         pairs[name] = (first, second)
-        # Both frames: with any-pair sampling the second can be a refill in the warm-up.
-        pair_allowed[name] = allowed_pair.gather(1, first) & allowed_pair.gather(1, second)
-        if low is not None:  # clamped at the window's end, or no position far enough
-            pair_allowed[name] &= (second - first).abs() >= low
     return Samples(hoa_frames, allowed.gather(1, hoa_frames), pairs, pair_allowed)
+
+
+def _valid_pairs(
+    valid: torch.Tensor, enc: EncoderConfig, bootstrap_pairs: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``bootstrap_pairs`` pairs per row among valid frames past the warm-up, and which count."""
+    length = valid.shape[1]
+    allowed_pair = valid & (torch.arange(length, device=valid.device) >= enc.warmup)
+    n_pairs = min(bootstrap_pairs, length)
+    first = sample_frames(allowed_pair, n_pairs)
+    low = enc.bootstrap_min_offset
+    if enc.bootstrap_max_offset is None and low is None:
+        second = sample_frames(allowed_pair, n_pairs)
+    elif enc.bootstrap_max_offset is None:
+        second = far_frames(first, low, enc.warmup, length)
+    else:
+        offset = torch.randint_like(first, low or 0, enc.bootstrap_max_offset + 1)
+        second = (first + offset).clamp(max=length - 1)
+    # Both frames: with any-pair sampling the second can be a refill in the warm-up.
+    ok = allowed_pair.gather(1, first) & allowed_pair.gather(1, second)
+    if low is not None:  # clamped at the window's end, or no position far enough
+        ok &= (second - first).abs() >= low
+    return first, second, ok
+
+
+def reference_pairs(
+    batch: int, length: int, enc: EncoderConfig, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One bootstrap pair per window, drawn as the reference implementation draws it.
+
+    The reference (nerdslab/bams, ``mouse_triplets.py``, ``train_loop``) draws, per sequence,
+    a first frame uniformly in ``[warmup, length - 1 - max_offset]`` and the second
+    ``d ~ U{0..max_offset}`` frames later for the short-term latent, and two independent
+    uniform frames in ``[warmup, length - 1]`` for the long-term one; validity plays no part.
+    Here ``d`` starts at ``bootstrap_min_offset`` if set; without a maximum offset and with a
+    minimum, the second frame is drawn by :func:`far_frames`.
+
+    Parameters
+    ----------
+    batch, length
+        Windows and frames per window.
+    enc
+        Warm-up and offsets of the latent space (in frames).
+    device
+        Where the indices go.
+
+    Returns
+    -------
+    first, second : torch.Tensor
+        ``(batch, 1)`` int64 frame indices.
+    allowed : torch.Tensor
+        ``(batch, 1)`` bool: all True, except pairs closer than ``bootstrap_min_offset``
+        (only where no position is far enough, or clamped at the window's end).
+    """
+    low, high = enc.bootstrap_min_offset, enc.bootstrap_max_offset
+    shape = (batch, 1)
+    if high is None:
+        first = torch.randint(enc.warmup, length, shape, device=device)
+        if low is None:
+            second = torch.randint(enc.warmup, length, shape, device=device)
+        else:
+            second = far_frames(first, low, enc.warmup, length)
+    else:
+        last = max(enc.warmup, length - 1 - high)  # the pair fits in the window
+        first = torch.randint(enc.warmup, last + 1, shape, device=device)
+        second = (first + torch.randint_like(first, low or 0, high + 1)).clamp(max=length - 1)
+    allowed = torch.ones(shape, dtype=torch.bool, device=device)
+    if low is not None:
+        allowed &= (second - first).abs() >= low
+    return first, second, allowed
 
 
 def far_frames(first: torch.Tensor, min_offset: int, warmup: int, length: int) -> torch.Tensor:
@@ -157,6 +234,7 @@ def bams_losses(
     bootstrap_pairs: int = 64,
     counts: dict[str, torch.Tensor] | None = None,
     target_features: dict[str, torch.Tensor] | None = None,
+    bootstrap_sampling: str = "symmetric",
 ) -> dict[str, torch.Tensor]:
     """Compute every loss term on a batch.
 
@@ -186,6 +264,9 @@ def bams_losses(
         Optional ``{name: (B, D, L)}`` embeddings of ``inputs`` by target encoders (see
         :class:`bams.training.ema.EmaTarget`) from which the bootstrap targets are taken;
         ``None``: the network's own embeddings (stop-gradient).
+    bootstrap_sampling
+        ``"symmetric"`` or ``"reference"`` (one pair per window, one direction; see
+        :func:`draw_samples`).
 
     Returns
     -------
@@ -193,13 +274,13 @@ def bams_losses(
         ``total`` (differentiable), ``hoa`` and one term per latent space.
     """
     x, bins = batch["inputs"], batch["bins"]
-    samples = draw_samples(x[:, -1] > 0.5, config, hoa_frame_fraction, bootstrap_pairs)
-    if target_features is None:
-        out = network(x, hoa_frames=samples.hoa_frames, pairs=samples.pairs)
-    else:
-        out = network(
-            x, hoa_frames=samples.hoa_frames, pairs=samples.pairs, target_features=target_features
-        )
+    valid = x[:, -1] > 0.5
+    samples = draw_samples(valid, config, hoa_frame_fraction, bootstrap_pairs, bootstrap_sampling)
+    symmetric = bootstrap_sampling == "symmetric"
+    extra: dict = {} if target_features is None else {"target_features": target_features}
+    if not symmetric:
+        extra["symmetric"] = False
+    out = network(x, hoa_frames=samples.hoa_frames, pairs=samples.pairs, **extra)
     target, weight = hoa_targets(bins, config.hoa_bins, config.hoa_window, samples.hoa_frames)
     weight = weight * samples.hoa_allowed.unsqueeze(-1)
     losses = {"hoa": hoa_loss(out["hoa_logits"], target, weight)}
@@ -207,8 +288,8 @@ def bams_losses(
     for name, enc in config.encoders.items():
         prediction, paired = out[name]
         ok = samples.pair_allowed[name].flatten().to(torch.float32)
-        # The network returns both directions of each pair: (first -> second, second -> first).
-        losses[name] = bootstrap_loss(prediction, paired, torch.cat([ok, ok]))
+        # Symmetric: both directions of each pair, (first -> second, second -> first).
+        losses[name] = bootstrap_loss(prediction, paired, torch.cat([ok, ok]) if symmetric else ok)
         total = total + enc.bootstrap_weight * losses[name]
     losses["total"] = total
     if counts is not None:
