@@ -46,3 +46,11 @@ def test_clip_stats_count_the_steps_since_the_last_log():
     assert stats.since_last_log() == {"grad_norm": 3.0, "clipped_fraction": 0.5}
     stats.record(torch.tensor(0.1))
     assert stats.since_last_log() == {"grad_norm": pytest.approx(0.1), "clipped_fraction": 0.0}
+
+
+def test_the_history_keys_are_named_in_one_place(tiny_params, small_data):
+    from bams.training.clipping import HISTORY_KEYS
+
+    history = _fit(tiny_params, small_data).history_
+    assert set(HISTORY_KEYS) <= set(history)
+    assert set(ClipStats(1.0).record(torch.tensor(2.0))) == set(HISTORY_KEYS)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import torch
 
+HISTORY_KEYS = ("grad_norm", "clipped_fraction")
+"""The entries :class:`ClipStats` adds to a training history: diagnostics, not loss terms."""
+
 
 class ClipStats:
     """Count the steps whose gradient norm (before clipping) exceeds ``max_norm``.
