@@ -13,6 +13,7 @@ from bams.config import EncoderConfig, RunConfig, load_config, save_config
 from bams.config.schema import (
     BOOTSTRAP_SAMPLINGS,
     ENCODER_INITS,
+    HEAD_FRAMES,
     PREDICTOR_ACTIVATIONS,
     PRELU_STYLES,
     RESIDUAL_ACTIVATIONS,
@@ -21,6 +22,7 @@ from bams.config.schema import (
 
 REFERENCE = [
     "model.predictor_activation=prelu",
+    "model.head_frames=all",
     "train.bootstrap_sampling=reference",
     *(
         f"model.encoders.{name}.{option}"
@@ -52,12 +54,14 @@ def test_the_defaults_are_this_librarys_choices():
     parameters = inspect.signature(BAMS).parameters
     assert parameters["predictor_activation"].default == PREDICTOR_ACTIVATIONS[0] == "relu"
     assert parameters["bootstrap_sampling"].default == BOOTSTRAP_SAMPLINGS[0] == "symmetric"
+    assert parameters["head_frames"].default == HEAD_FRAMES[0] == "sampled"
     assert RunConfig().train.grad_clip_norm == 1.0
 
 
 def test_the_options_round_trip_through_overrides_and_yaml(tmp_path):
     config = load_config(overrides=REFERENCE)
     assert config.model.predictor_activation == "prelu"
+    assert config.model.head_frames == "all"
     assert config.train.bootstrap_sampling == "reference"
     for enc in config.model.encoders.values():
         assert (enc.weight_norm, enc.init, enc.prelu, enc.residual_activation) == (
@@ -78,6 +82,10 @@ def test_the_options_round_trip_through_overrides_and_yaml(tmp_path):
         (
             "model.predictor_activation=tanh",
             "Expected predictor_activation among ['relu', 'prelu'], but got 'tanh'.",
+        ),
+        (
+            "model.head_frames=some",
+            "Expected head_frames among ['sampled', 'all'], but got 'some'.",
         ),
         (
             "train.bootstrap_sampling=one_way",
@@ -113,9 +121,11 @@ def test_reference_sampling_needs_two_windows_per_batch():
     with pytest.raises(ValueError, match="Invalid configuration") as info:
         load_config(overrides=["train.bootstrap_sampling=reference", "train.batch_size=1"])
     assert str(info.value).splitlines()[1:] == [
-        "- Expected batch_size >= 2 with bootstrap_sampling 'reference' (one pair per window: "
-        "the bootstrap heads' batch norm needs two), but got 1."
+        "- Expected batch_size >= 2 with bootstrap_sampling 'reference' and head_frames "
+        "'sampled' (one pair per window: the bootstrap heads' batch norm needs two), but got 1."
     ]
+    overrides = ["train.bootstrap_sampling=reference", "model.head_frames=all"]
+    assert load_config(overrides=[*overrides, "train.batch_size=1"]).train.batch_size == 1
 
 
 def test_a_run_trained_with_the_reference_options_from_the_cli_loads_back(
@@ -133,6 +143,7 @@ def test_a_run_trained_with_the_reference_options_from_the_cli_loads_back(
     assert config.model.predictor_activation == "prelu"
     assert config.train.bootstrap_sampling == "reference"
     network = model.network_
+    assert network.head_frames == "all"
     assert any(isinstance(m, torch.nn.PReLU) for m in network.predictor)
     block = network.encoders["short_term"].blocks[0]
     assert isinstance(block.act_out, torch.nn.PReLU) and block.act1.weight.numel() == 1

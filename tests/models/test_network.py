@@ -103,3 +103,32 @@ def test_one_way_pairs_predict_the_second_frame_from_the_first():
     torch.testing.assert_close(target[1], features["short_term"][1, :, 29])
     head_input = torch.stack([features["short_term"][0, :, 3], features["short_term"][1, :, 10]])
     torch.testing.assert_close(prediction, net.heads["short_term"](head_input))
+
+
+def test_heads_on_all_frames_normalize_over_the_whole_batch():
+    torch.manual_seed(0)
+    config = tiny_model_config()
+    sampled = BAMSNetwork.from_config(config, n_inputs=5, n_actions=3)
+    config.head_frames = "all"
+    every = BAMSNetwork.from_config(config, n_inputs=5, n_actions=3)
+    every.load_state_dict(sampled.state_dict())
+    x = torch.randn(2, 5, 30)
+    first, second = torch.tensor([[3], [10]]), torch.tensor([[7], [29]])
+    pairs = {"short_term": (first, second)}
+    for symmetric in (True, False):
+        torch.manual_seed(1)
+        expected_target = sampled(x, pairs=pairs, symmetric=symmetric)["short_term"][1]
+        torch.manual_seed(1)
+        prediction, target = every(x, pairs=pairs, symmetric=symmetric)["short_term"]
+        torch.testing.assert_close(target, expected_target)
+        assert prediction.shape == target.shape
+    # The prediction at a frame is the head's output there with statistics from every frame.
+    torch.manual_seed(1)
+    features = every.forward_features(x)["short_term"]
+    torch.manual_seed(1)
+    prediction, _ = every(x, pairs=pairs, symmetric=False)["short_term"]
+    full = every.heads["short_term"](features.transpose(1, 2).flatten(0, 1)).view(2, 30, -1)
+    torch.testing.assert_close(prediction, torch.stack([full[0, 3], full[1, 10]]))
+    with torch.no_grad():
+        picked = sampled(x, pairs=pairs, symmetric=False)["short_term"][0]
+    assert not torch.allclose(prediction, picked)  # batch norm over 2 frames differs

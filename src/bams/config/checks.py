@@ -8,6 +8,7 @@ from bams.config.schema import (
     AUTO,
     BOOTSTRAP_SAMPLINGS,
     ENCODER_INITS,
+    HEAD_FRAMES,
     PREDICTOR_ACTIVATIONS,
     PRELU_STYLES,
     RESIDUAL_ACTIVATIONS,
@@ -189,6 +190,7 @@ def _choice_problems(config: RunConfig) -> list[str]:
     m, t = config.model, config.train
     settings = [
         ("predictor_activation", m.predictor_activation, PREDICTOR_ACTIVATIONS),
+        ("head_frames", m.head_frames, HEAD_FRAMES),
         ("bootstrap_sampling", t.bootstrap_sampling, BOOTSTRAP_SAMPLINGS),
     ]
     for name, enc in m.encoders.items():
@@ -203,10 +205,11 @@ def _choice_problems(config: RunConfig) -> list[str]:
         for field, value, choices in settings
         if value not in choices
     ]
-    if t.bootstrap_sampling == "reference" and t.batch_size == 1:
+    if t.bootstrap_sampling == "reference" and m.head_frames == "sampled" and t.batch_size == 1:
         problems.append(
-            "Expected batch_size >= 2 with bootstrap_sampling 'reference' (one pair per window: "
-            f"the bootstrap heads' batch norm needs two), but got {t.batch_size}."
+            "Expected batch_size >= 2 with bootstrap_sampling 'reference' and head_frames "
+            "'sampled' (one pair per window: the bootstrap heads' batch norm needs two), "
+            f"but got {t.batch_size}."
         )
     return problems
 

@@ -25,6 +25,8 @@ RESIDUAL_ACTIVATIONS = ("none", "prelu", "relu")
 """Values of :attr:`EncoderConfig.residual_activation`."""
 PREDICTOR_ACTIVATIONS = ("relu", "prelu")
 """Values of :attr:`ModelConfig.predictor_activation`."""
+HEAD_FRAMES = ("sampled", "all")
+"""Values of :attr:`ModelConfig.head_frames`."""
 BOOTSTRAP_SAMPLINGS = ("symmetric", "reference")
 """Values of :attr:`TrainConfig.bootstrap_sampling`."""
 
@@ -171,6 +173,11 @@ class ModelConfig:
         slope per layer starting at 0.25, as in the reference implementation).
     head_expansion
         Hidden width of each bootstrap head, as a multiple of its latent size.
+    head_frames
+        Frames that go through the bootstrap heads in training: ``"sampled"``, those of the
+        bootstrap pairs; ``"all"``, every frame of the batch (valid or not), as the reference
+        implementation does, so that the heads' batch norm statistics come from all frames;
+        only the sampled frames enter the loss either way.
     hoa_window_s, hoa_warmup_s
         ``hoa_window`` and ``hoa_warmup`` in seconds, used where those are ``None``.
     optional_features
@@ -189,6 +196,7 @@ class ModelConfig:
     predictor_hidden: list[int] = field(default_factory=lambda: [256, 512, 512])
     predictor_activation: str = "relu"
     head_expansion: int = 4
+    head_frames: str = "sampled"
     hoa_window_s: float = 1.0
     hoa_warmup_s: float = 2.0
     optional_features: list[str] = field(default_factory=list)

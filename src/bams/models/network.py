@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from bams.config import EncoderConfig, ModelConfig
-from bams.config.schema import PREDICTOR_ACTIVATIONS
+from bams.config.schema import HEAD_FRAMES, PREDICTOR_ACTIVATIONS
 from bams.models.registry import build_encoder
 
 
@@ -79,6 +79,10 @@ class BAMSNetwork(nn.Module):
         Hidden width of the bootstrap heads, as a multiple of the latent size.
     predictor_activation
         Activation of the HoA predictor, ``"relu"`` or ``"prelu"`` (see :func:`mlp`).
+    head_frames
+        ``"sampled"``: the bootstrap heads see the sampled frames only; ``"all"``: every frame
+        of the batch, as in the reference implementation, so that their batch norm
+        statistics come from all frames (only the sampled ones enter the loss).
     """
 
     def __init__(
@@ -90,10 +94,16 @@ class BAMSNetwork(nn.Module):
         predictor_hidden: Sequence[int] = (256, 512, 512),
         head_expansion: int = 4,
         predictor_activation: str = "relu",
+        head_frames: str = "sampled",
     ):
         super().__init__()
         if not encoders:
             raise ValueError("Expected at least one encoder, but got none.")
+        if head_frames not in HEAD_FRAMES:
+            raise ValueError(
+                f"Expected head_frames among {list(HEAD_FRAMES)}, but got {head_frames!r}."
+            )
+        self.head_frames = head_frames
         self.n_inputs, self.n_actions, self.n_bins = n_inputs, n_actions, n_bins
         self.encoders = nn.ModuleDict(
             {name: build_encoder(n_inputs, cfg) for name, cfg in encoders.items()}
@@ -120,6 +130,7 @@ class BAMSNetwork(nn.Module):
             predictor_hidden=config.predictor_hidden,
             head_expansion=config.head_expansion,
             predictor_activation=config.predictor_activation,
+            head_frames=config.head_frames,
         )
 
     @property
@@ -210,14 +221,32 @@ class BAMSNetwork(nn.Module):
         if hoa_frames is not None:
             out["hoa_logits"] = self.predict_hoa(features, x, hoa_frames)
         for name, (first, second) in (pairs or {}).items():
-            z_first = gather_frames(features[name], first).flatten(0, 1)
-            z_second = gather_frames(features[name], second).flatten(0, 1)
-            prediction = self.heads[name](torch.cat([z_first, z_second]) if symmetric else z_first)
-            if target_features is not None and name in target_features:
-                z_first = gather_frames(target_features[name], first).flatten(0, 1)
-                z_second = gather_frames(target_features[name], second).flatten(0, 1)
-            out[name] = (prediction, torch.cat([z_second, z_first]) if symmetric else z_second)
+            prediction = self._head(name, features[name], first, second, symmetric)
+            targets = (target_features or {}).get(name, features[name])
+            z_second = gather_frames(targets, second).flatten(0, 1)
+            if symmetric:
+                z_second = torch.cat([z_second, gather_frames(targets, first).flatten(0, 1)])
+            out[name] = (prediction, z_second)
         return out
+
+    def _head(
+        self,
+        name: str,
+        z: torch.Tensor,
+        first: torch.Tensor,
+        second: torch.Tensor,
+        symmetric: bool,
+    ) -> torch.Tensor:
+        """The head's predictions from the first frames (then the second ones if symmetric)."""
+        if self.head_frames == "all":  # every frame through the head, then pick
+            everywhere = self.heads[name](z.transpose(1, 2).flatten(0, 1))
+            z = everywhere.view(z.shape[0], z.shape[2], -1).transpose(1, 2)
+            picked = [gather_frames(z, frames).flatten(0, 1) for frames in (first, second)]
+            return torch.cat(picked) if symmetric else picked[0]
+        z_first = gather_frames(z, first).flatten(0, 1)
+        if not symmetric:
+            return self.heads[name](z_first)
+        return self.heads[name](torch.cat([z_first, gather_frames(z, second).flatten(0, 1)]))
 
 
 def gather_frames(z: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
