@@ -324,10 +324,16 @@ def timeline_figure(
 def loss_figure(
     history: Mapping[str, Sequence[float]], colors: Mapping[str, str] | None = None
 ) -> Figure:
-    """The total loss and each of its terms against the epoch, side by side (log scale)."""
+    """The total loss and each of its terms against the epoch, side by side (log scale).
+
+    The gradient diagnostics of the history (norm, clipped fraction) are not loss terms and
+    are left out.
+    """
+    from bams.training.clipping import HISTORY_KEYS
+
     fig = Figure(figsize=(12, 3.8), layout="constrained")
     left, right = fig.subplots(1, 2)
-    terms = [t for t in history if t not in ("epoch", "total")]
+    terms = [t for t in history if t not in ("epoch", "total", *HISTORY_KEYS)]
     if "total" in history:
         plot_loss_curves(left, history, ["total"], title="Total loss")
     else:
