@@ -8,14 +8,14 @@ MABe pipeline does (``frame_rate=30``, social features on) and prints, per mouse
 - the raw missing rates: frames where the mouse has any keypoint missing (NaN or (0, 0)),
   and the share of its keypoints missing;
 - the share of frames that become invalid under three rules: *per frame* (any feature NaN:
-  what :class:`bams.preprocessing.Preprocessor` marks invalid today, so the training loss
-  skips the frame), *own features* (any of the mouse's own, non-social features NaN: social
-  features of an untracked neighbour allowed to be missing) and *per feature* (no feature
-  observed: the frame has nothing usable left). The features are already NaN per feature
-  (a feature is NaN only where its own keypoints are missing); the frame-level loss comes
-  from ``Preprocessor.transform_inputs``, whose validity channel is 1 only where all
-  features are observed, and which ``bams.training.objective.draw_samples`` uses to pick
-  the frames of the HoA and bootstrap losses;
+  what :class:`bams.preprocessing.Preprocessor` marks invalid without optional features,
+  as the MABe pipeline did before), *own features* (the validity channel of a Preprocessor
+  with the MABe pipeline's ``optional_features``, ``bams.pipelines.mabe.SOCIAL_OPTIONAL``:
+  an untracked neighbour's features may be missing; what the pipeline trains with now) and
+  *per feature* (no feature observed: the floor, the mouse itself is untracked). The
+  features are NaN per feature (a feature is NaN only where its own keypoints are missing);
+  the validity channel of ``Preprocessor.transform_inputs`` is what
+  ``bams.training.objective.draw_samples`` uses to pick the frames of the losses;
 - the NaN rate of every feature;
 - how often the pose angles wrap at +-pi between consecutive frames (where a raw angle
   feature would jump by 2 pi; the features give each angle as its cos and sin instead).
@@ -35,9 +35,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bams.data import Recordings
 from bams.features.kinematics import mark_missing
 from bams.features.mouse import MOUSE_KEYPOINTS, mouse_features, order_mouse_keypoints
 from bams.io.pose_formats import read_deeplabcut
+from bams.pipelines.mabe import SOCIAL_OPTIONAL
+from bams.preprocessing import Preprocessor
 from bams.sim.mabe_like import make_mouse_triplets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,14 +60,18 @@ def read_clip(path: Path) -> np.ndarray:
 
 
 def invalid_rates(values: np.ndarray, names: list[str]) -> dict[str, float]:
-    """Share of the frames of one mouse's ``(T, F)`` features invalid under each rule."""
-    nan = np.isnan(values)
-    own = [i for i, name in enumerate(names) if not name.startswith("neighbor")]
-    return {
-        "per frame": float(nan.any(axis=1).mean()),
-        "own features": float(nan[:, own].any(axis=1).mean()),
-        "per feature": float(nan.all(axis=1).mean()),
-    }
+    """Share of the frames of one mouse's ``(T, F)`` features invalid under each rule.
+
+    The first two are the validity channel of a :class:`~bams.preprocessing.Preprocessor`
+    fitted on these frames, without and with the pipeline's optional (social) features.
+    """
+    data = Recordings([values], feature_names=names, frame_rate=FRAME_RATE)
+    invalid = {}
+    for rule, optional in (("per frame", ()), ("own features", SOCIAL_OPTIONAL)):
+        prep = Preprocessor(optional_features=optional).fit(data)
+        invalid[rule] = float((prep.transform_inputs(values)[:, -1] == 0).mean())
+    invalid["per feature"] = float(np.isnan(values).all(axis=1).mean())
+    return invalid
 
 
 def angle_wraps(values: np.ndarray, names: list[str]) -> dict[str, int]:
@@ -132,10 +139,10 @@ def main() -> None:
     keypoints = read_clip(args.clip)
     print(f"Keypoints {keypoints.shape} in the order {list(MOUSE_KEYPOINTS)}")
     print(
-        "Invalid frames. Now: 'per frame' = any feature NaN (the Preprocessor's validity "
-        "channel is 0 there and the training losses skip the frame). With per-feature masks: "
-        "'own features' = any of the mouse's non-social features NaN (social features allowed "
-        "missing), 'per feature' = no feature observed (the floor: the mouse is untracked)."
+        "Invalid frames (the Preprocessor's validity channel is 0, the training losses skip "
+        "the frame): 'per frame' = every feature required (before); 'own features' = the "
+        "neighbours' features optional (the MABe pipeline now); 'per feature' = no feature "
+        "observed (the floor: the mouse is untracked)."
     )
     report(f"Real clip {args.clip.name}", [keypoints], per_feature=True)
     missing = np.isnan(mark_missing(keypoints)).any(axis=-1)

@@ -2,8 +2,10 @@ import hashlib
 
 import numpy as np
 import pytest
+import yaml
 from typer.testing import CliRunner
 
+from bams import BAMS
 from bams.cli import app
 from bams.data import Recordings
 from bams.io.mabe import load_submission, validate_submission
@@ -88,6 +90,12 @@ def test_cli_run_outputs(cli_run):
     assert (out / "bams" / "model.pt").is_file() and (out / "bams" / "config.yaml").is_file()
     features = Recordings.load(out / "features.npz")
     assert len(features) == 24 and features.n_features == 66
+    # An untracked neighbour does not mask the focal mouse's frame: its features are optional.
+    config = yaml.safe_load((out / "bams" / "config.yaml").read_text())
+    assert config["model"]["optional_features"] == ["neighbor*"]
+    model = BAMS.load(out / "bams" / "model.pt")
+    n_optional = sum(n.startswith("neighbor") for n in features.feature_names)
+    assert model.preprocessor_.n_inputs == 66 + n_optional + 1
     scores = (out / "scores.csv").read_text().splitlines()
     assert len(scores) == 1 + 13 * 5  # header, 13 tasks x 5 alphas
     for key, path in paths.items():  # inputs untouched

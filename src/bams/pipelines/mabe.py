@@ -33,6 +33,11 @@ __all__ = ["PRESETS", "MabeRun", "mabe_config", "mabe_study", "run_mabe"]
 
 PRESETS = {"mouse": "mabe_mice", "fly": "mabe_flies"}
 """The preset of each species (:mod:`bams.presets`), applied before the user's overrides."""
+SOCIAL_OPTIONAL = ("neighbor*",)
+"""With the social features, a neighbour's features may be missing in a valid frame (an
+untracked neighbour would otherwise mask the focal animal's whole frame: 35% of the frames of
+every mouse of the real MABe clip in ``benchmarks/mabe_real_clip.py``); unless the
+configuration sets ``model.optional_features`` itself."""
 
 
 def mabe_config(
@@ -166,6 +171,8 @@ def run_mabe(
     official = None if files.frame_map is None else load_frame_map(files.frame_map)
     console.print(_layout_note(files))
     config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
+    if social and not config.model.optional_features:
+        config.model.optional_features = list(SOCIAL_OPTIONAL)
     check_run_dir(result.run_dir, resume=False, overwrite=overwrite)
     study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}
     study = mabe_study(files, result, species, study_params, social, frame_map=official)
