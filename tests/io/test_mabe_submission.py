@@ -152,3 +152,62 @@ def test_flies_present_vary_but_the_dimension_does_not(rng):
     data = clip_recordings(rng, animals=(9, 11, 10), n_features=3)
     sub = build_submission(embeddings_for(data, rng, dims=(32, 32)), data, max_dims=256)
     assert sub["embeddings"].shape == (60, 128)
+
+
+def _clips_with_a_time_trend(n_clips=6, n_frames=50, seed=0):
+    """Clips whose embeddings drift with the frame index, plus clip-level noise."""
+    rng = np.random.default_rng(seed)
+    ids, groups, embeddings = [], [], []
+    for c in range(n_clips):
+        for animal in range(3):
+            ids.append(f"c{c}/{animal}")
+            groups.append(f"c{c}")
+            trend = np.linspace(0, 5, n_frames)[:, None] * np.array([1.0, -2.0])
+            embeddings.append(trend + rng.normal(size=(n_frames, 2)) + rng.normal())
+    data = Recordings([np.zeros((n_frames, 1))] * len(ids), ids=ids, groups=groups)
+    return data, embeddings
+
+
+def test_per_frame_index_normalization_zscores_each_frame_index_over_clips():
+    data, embeddings = _clips_with_a_time_trend()
+    sub = build_submission(embeddings, data, standardize="per_frame_index")
+    x = sub["embeddings"].reshape(6, 50, -1)  # clips, frame index, dims
+    np.testing.assert_allclose(x.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(x.std(axis=0), 1.0, atol=1e-4)
+
+
+def test_global_normalization_keeps_the_trend_over_frame_indices():
+    data, embeddings = _clips_with_a_time_trend()
+    sub = build_submission(embeddings, data, standardize="global")
+    x = sub["embeddings"]
+    np.testing.assert_allclose(x.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(x.std(axis=0), 1.0, atol=1e-4)
+    by_index = x.reshape(6, 50, -1).mean(axis=0)
+    assert by_index[-1, 0] - by_index[0, 0] > 1.0  # the drift is still there
+
+
+def test_true_false_and_none_normalizations():
+    data, embeddings = _clips_with_a_time_trend()
+    raw = build_submission(embeddings, data, standardize="none")["embeddings"]
+    np.testing.assert_array_equal(raw, build_submission(embeddings, data, standardize=False)["embeddings"])
+    np.testing.assert_array_equal(
+        build_submission(embeddings, data, standardize=True)["embeddings"],
+        build_submission(embeddings, data, standardize="global")["embeddings"],
+    )
+    assert not np.allclose(raw.mean(axis=0), 0.0)
+
+
+def test_an_unknown_normalization_is_refused():
+    data, embeddings = _clips_with_a_time_trend()
+    with pytest.raises(ValueError, match="Expected a normalization among"):
+        build_submission(embeddings, data, standardize="per_clip")
+
+
+def test_clips_without_recordings_stay_out_of_the_statistics():
+    data, embeddings = _clips_with_a_time_trend(n_clips=4)
+    clips = {**{f"c{c}": 50 for c in range(4)}, "empty": 50}
+    with pytest.warns(UserWarning, match="no recordings"):
+        sub = build_submission(embeddings, data, clips=clips)
+    x = sub["embeddings"]
+    np.testing.assert_allclose(x[:200].mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_array_equal(x[200:], 0.0)

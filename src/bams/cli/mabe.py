@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from bams.cli.common import SetOption, or_exit
+from bams.io.mabe_submission import DEFAULT_NORMALIZATION
 
 app = typer.Typer(
     help="The MABe 2022 challenge: its files and its public evaluator's protocol.",
@@ -65,13 +66,20 @@ def mabe_run(
             "of the species found in --data. The submission lays the clips out as it does."
         ),
     ] = None,
+    normalization: Annotated[
+        str,
+        typer.Option(
+            help="How the submission's embeddings are normalized: global, per_frame_index "
+            "(the reference code's) or none."
+        ),
+    ] = DEFAULT_NORMALIZATION,
     set_: SetOption = None,
 ) -> None:
     """Features -> BAMS on all clips -> submission.npy -> scores (when labels and split exist)."""
     from bams.pipelines.mabe import run_mabe
 
     options = {"species": species, "epochs": epochs, "social": social, "overwrite": overwrite}
-    options["frame_map"] = frame_map
+    options.update(frame_map=frame_map, normalization=normalization)
     result = or_exit(run_mabe, data, output_dir, overrides=list(set_ or []), **options)
     if result.scores:
         _print_mabe_scores(result.scores)

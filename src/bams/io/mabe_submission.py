@@ -23,9 +23,13 @@ from bams.io.mabe import validate_submission
 from bams.io.mabe_frame_map import check_frame_map
 from bams.utils.atomic import atomic_write
 
-__all__ = ["build_submission", "write_submission"]
+__all__ = ["DEFAULT_NORMALIZATION", "NORMALIZATIONS", "build_submission", "write_submission"]
 
 _BATCH_CLIPS = 128  # clips embedded at once when a model is given, to bound memory
+NORMALIZATIONS = ("global", "per_frame_index", "none")
+"""How a submission's embeddings can be normalized (see :func:`build_submission`)."""
+DEFAULT_NORMALIZATION = "global"
+"""The default, chosen by measurement (docs/mabe.md#normalization)."""
 
 
 def _concatenated(embedding) -> np.ndarray:
@@ -46,7 +50,7 @@ def build_submission(
     *,
     clips: Mapping[str, int] | Sequence[str] | None = None,
     max_dims: int = 128,
-    standardize: bool = True,
+    standardize: bool | str = DEFAULT_NORMALIZATION,
     frame_map: Mapping[str, tuple[int, int]] | None = None,
 ) -> dict:
     """The submission dict for ``data``'s groups (clips), checked by ``validate_submission``.
@@ -68,8 +72,12 @@ def build_submission(
     max_dims
         The largest embedding size allowed (128 mice, 256 flies).
     standardize
-        Z-score each dimension over all frames of the submission (constant dimensions are
-        only centred), as the paper does before the linear readouts.
+        How the embeddings are normalized (:data:`NORMALIZATIONS`): ``"global"`` z-scores
+        each dimension over all frames of the submission's clips; ``"per_frame_index"``
+        z-scores each dimension at each frame index of a clip (frame ``t`` of every clip)
+        over the clips, as the reference code does; ``"none"`` (or ``False``) leaves them.
+        ``True`` means ``"global"``. Constant dimensions are only centred. Zero rows of
+        clips without recordings stay out of the statistics.
     frame_map
         The official frame number map (:func:`~bams.io.mabe_frame_map.load_frame_map`): the
         clips are laid out exactly as it says (its clips without recordings get zeros, as
@@ -129,8 +137,12 @@ def build_submission(
         start += lengths[clip]
     present = [c for c in order if c in members]
     embeddings = _filled(model_or_embeddings, data, present, members, spans, start, max_dims)
-    if standardize and len(embeddings):
-        _standardize(embeddings)
+    mode = _normalization(standardize)
+    spans_present = [spans[c] for c in present]
+    if mode == "global":
+        _standardize(embeddings, spans_present)
+    elif mode == "per_frame_index":
+        _standardize_per_frame_index(embeddings, spans_present)
     submission = {"frame_number_map": spans, "embeddings": embeddings}
     validate_submission(submission, lengths, max_dims=max_dims, frame_map=frame_map)
     return submission
@@ -192,14 +204,48 @@ def _filled(
     return embeddings
 
 
-def _standardize(x: np.ndarray, block: int = 1 << 16) -> None:
-    """Z-score the columns of ``x`` in place, a block of rows at a time (bounded memory)."""
-    blocks = range(0, len(x), block)
-    mean = sum(x[i : i + block].sum(axis=0, dtype=np.float64) for i in blocks) / len(x)
-    var = sum(((x[i : i + block] - mean) ** 2).sum(axis=0) for i in blocks) / len(x)
+def _normalization(standardize: bool | str) -> str:
+    """The normalization mode that ``standardize`` names; one clear error otherwise."""
+    if standardize is True or standardize is False:
+        return "global" if standardize else "none"
+    if standardize not in NORMALIZATIONS:
+        raise ValueError(
+            f"Expected a normalization among {list(NORMALIZATIONS)}, but got {standardize!r}."
+        )
+    return standardize
+
+
+def _standardize(x: np.ndarray, spans: Sequence[tuple[int, int]]) -> None:
+    """Z-score the columns of ``x`` in place over the rows of ``spans``, a span at a time."""
+    n = sum(end - start for start, end in spans)
+    mean = sum(x[a:b].sum(axis=0, dtype=np.float64) for a, b in spans) / n
+    var = sum(((x[a:b] - mean) ** 2).sum(axis=0) for a, b in spans) / n
     scale = np.where(var > 1e-16, np.sqrt(var), 1.0)
-    for i in blocks:
-        x[i : i + block] = (x[i : i + block] - mean) / scale
+    for a, b in spans:
+        x[a:b] = (x[a:b] - mean) / scale
+
+
+def _standardize_per_frame_index(x: np.ndarray, spans: Sequence[tuple[int, int]]) -> None:
+    """Z-score in place each column at each frame index of a clip, over the clips.
+
+    Frame ``t`` of every clip shares one mean and scale per dimension (a clip shorter than
+    ``t + 1`` frames does not count at ``t``): what the reference does on its
+    ``(clips, 1800, D)`` array, with the population std, but over the submission's clips
+    only, and a constant column at some index is only centred there.
+    """
+    longest = max(end - start for start, end in spans)
+    total = np.zeros((longest, x.shape[1]))
+    squares = np.zeros_like(total)
+    count = np.zeros((longest, 1))
+    for a, b in spans:
+        total[: b - a] += x[a:b]
+        squares[: b - a] += np.square(x[a:b], dtype=np.float64)
+        count[: b - a] += 1
+    mean = total / count
+    var = np.maximum(squares / count - mean**2, 0.0)
+    scale = np.where(var > 1e-12, np.sqrt(var), 1.0)
+    for a, b in spans:
+        x[a:b] = (x[a:b] - mean[: b - a]) / scale[: b - a]
 
 
 def _clip_embeddings(source, data, clips, members) -> Iterator[tuple[str, np.ndarray]]:
@@ -237,7 +283,7 @@ def write_submission(
     *,
     clips: Mapping[str, int] | Sequence[str] | None = None,
     max_dims: int = 128,
-    standardize: bool = True,
+    standardize: bool | str = DEFAULT_NORMALIZATION,
     frame_map: Mapping[str, tuple[int, int]] | None = None,
 ) -> Path:
     """Build a submission (see :func:`build_submission`) and save it, atomically.

@@ -25,6 +25,7 @@ from bams.datasets.mabe import mabe_recordings
 from bams.io.mabe_files import MabeFiles, find_mabe_files
 from bams.io.mabe_frame_map import clips_in_map_order, load_frame_map
 from bams.io.mabe_keypoints import SPECIES, load_mabe_keypoints
+from bams.io.mabe_submission import DEFAULT_NORMALIZATION, NORMALIZATIONS
 from bams.pipelines.study import Study, StudyContext, run_study
 from bams.training.run_dir import check_run_dir
 from bams.utils.paths import check_outputs_apart
@@ -102,6 +103,7 @@ def run_mabe(
     verbose: bool = True,
     overwrite: bool = False,
     frame_map: str | os.PathLike | None = None,
+    normalization: str = DEFAULT_NORMALIZATION,
 ) -> MabeRun:
     """Features, self-supervised training, submission and scores for a MABe 2022 folder.
 
@@ -131,6 +133,10 @@ def run_mabe(
         default: the one found in ``data_dir`` (see
         :func:`~bams.io.mabe_files.find_mabe_files`), else none. The submission lays the
         test clips out as it says, and it is the map the submission is scored with.
+    normalization
+        How the submission's embeddings are normalized (see
+        :func:`~bams.io.mabe_submission.build_submission`): ``"global"``,
+        ``"per_frame_index"`` (the reference's) or ``"none"``.
 
     Returns
     -------
@@ -171,11 +177,23 @@ def run_mabe(
     official = None if files.frame_map is None else load_frame_map(files.frame_map)
     console.print(_layout_note(files))
     config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"Expected a normalization among {list(NORMALIZATIONS)}, but got {normalization!r}."
+        )
     if social and not config.model.optional_features:
         config.model.optional_features = list(SOCIAL_OPTIONAL)
     check_run_dir(result.run_dir, resume=False, overwrite=overwrite)
     study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}
-    study = mabe_study(files, result, species, study_params, social, frame_map=official)
+    study = mabe_study(
+        files,
+        result,
+        species,
+        study_params,
+        social,
+        frame_map=official,
+        normalization=normalization,
+    )
     result.seconds = run_study(study, result.run_dir, overwrite=overwrite, console=console).seconds
     return result
 
@@ -201,6 +219,7 @@ def mabe_study(
     social: bool = True,
     *,
     frame_map: Mapping[str, tuple[int, int]] | None = None,
+    normalization: str = DEFAULT_NORMALIZATION,
 ) -> Study:
     """The MABe challenge as a study: its evaluation stage is the submission and its scores.
 
@@ -234,8 +253,9 @@ def mabe_study(
             clips=clips,
             max_dims=max_dims,
             frame_map=frame_map,
+            standardize=normalization,
         )
-        context.console.print(f"Submission: {result.submission}")
+        context.console.print(f"Submission: {result.submission} ({normalization} normalization)")
         return _score(files, result, frame_map, max_dims, context.console)
 
     return Study(
