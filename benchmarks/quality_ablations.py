@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from quality_tables import LATENTS, budget_of
+from quality_tables import LATENTS
 from quality_time import HEADLINE
 
 
@@ -31,8 +31,8 @@ def _best_per_seed(methods: dict, measure: str) -> list[float]:
     return [max(v) for v in zip(*values, strict=False)] if values else []
 
 
-def ablation_block(table: dict, results: list[dict]) -> str:
-    """Rows: variant and budget; columns: domains, then the domains ahead and the step cost."""
+def ablation_block(table: dict) -> str:
+    """Rows: variant and budget; columns: domains, then the number of domains ahead."""
     keys = [k for k in table if k[1] != "default"]
     if not keys:
         return ""
@@ -45,16 +45,13 @@ def ablation_block(table: dict, results: list[dict]) -> str:
             wins = sum(np.mean(d) > 0 for d in deltas)
             rows[(variant, budget)][domain] = (per_seed, wins, deltas)
     lines = [
-        "| variant | budget | " + " | ".join(domains) + " | domains ahead | time per step |",
-        "|---|---|" + "---:|" * (len(domains) + 2),
+        "| variant | budget | " + " | ".join(domains) + " | domains ahead |",
+        "|---|---|" + "---:|" * (len(domains) + 1),
     ]
     for (variant, budget), cells in sorted(rows.items()):
         text = [_cell(*cells[d]) if d in cells else "" for d in domains]
         ahead = sum(np.mean(c[0]) > 0 for c in cells.values())
-        cost = step_cost(results, variant, budget)
-        lines.append(
-            f"| {variant} | {budget} | " + " | ".join(text) + f" | {ahead}/{len(cells)} | {cost} |"
-        )
+        lines.append(f"| {variant} | {budget} | " + " | ".join(text) + f" | {ahead}/{len(cells)} |")
     return "\n".join(
         [
             "Each cell: the change of the best latent's headline score (variant - default, the "
@@ -62,9 +59,9 @@ def ablation_block(table: dict, results: list[dict]) -> str:
             "over seeds, paired by seed), then in how many of those measures the variant's "
             "mean is higher, and the seeds. Budget `s2min`: a fixed number of optimizer steps "
             "per domain, those a default run trains in 2 minutes on this machine; `sN`: N "
-            "steps; `mM`: M minutes. 'time per step': the variant's training seconds per step "
-            "over the default's (median over domains; measured on a machine that may have been "
-            "busy, so a rough guide).",
+            "steps; `mM`: M minutes. At equal steps a variant that costs more per step (wider "
+            "latents, more HoA frames, the EMA target) is favoured; runs shared the machine, "
+            "so their times are not compared here.",
             "",
             *lines,
         ]
@@ -76,21 +73,3 @@ def _cell(per_seed: np.ndarray, wins: int, deltas: list) -> str:
         f"{np.mean(per_seed):+.3f} ± {np.std(per_seed):.3f} ({wins}/{len(deltas)}, "
         f"n={len(per_seed)})"
     )
-
-
-def step_cost(results: list[dict], variant: str, budget: str) -> str:
-    """The variant's training seconds per step over the default's, median over domains."""
-    ratios = []
-    for domain in {r["domain"] for r in results}:
-        per_step = {}
-        for name in ("default", variant):
-            runs = [
-                r["training_s"] / r["steps"]
-                for r in results
-                if (r["domain"], r["variant"], budget_of(r)) == (domain, name, budget)
-                and r.get("steps")
-            ]
-            per_step[name] = np.mean(runs) if runs else np.nan
-        ratios.append(per_step[variant] / per_step["default"])
-    ratios = [r for r in ratios if np.isfinite(r)]
-    return f"{np.median(ratios):.2f}x" if ratios else ""

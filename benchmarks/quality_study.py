@@ -83,7 +83,7 @@ def main() -> None:
         "--latents-only", action="store_true", help="BAMS's latents only (ablations)"
     )
     parser.add_argument("--tables", action="store_true", help="write docs/quality.md and stop")
-    parser.add_argument("--docs", type=Path, default=Path("docs"))
+    parser.add_argument("--docs", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
     args = parser.parse_args()
     if args.tables:
         from quality_tables import write_tables

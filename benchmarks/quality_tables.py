@@ -197,7 +197,7 @@ def write_tables(root: Path, docs: Path) -> None:
     timed = [r for r in results if r.get("minutes") is not None]
     main = "\n\n".join(b for b in (_main_block(timed, table), _time_block(timed, table, docs)) if b)
     path = docs / "quality.md"
-    for (start, end), body in (((START, END), main), (ABLATIONS, ablation_block(table, results))):
+    for (start, end), body in (((START, END), main), (ABLATIONS, ablation_block(table))):
         if not body:
             print(f"no results for {start}: that part of {path} is left as it is")
             continue
