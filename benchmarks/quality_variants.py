@@ -47,6 +47,40 @@ def _latent_width(factor: float) -> Variant:
     return change
 
 
+def _every_encoder(**changes) -> Variant:
+    """Set ``changes`` on every encoder (their timescales resolved first)."""
+
+    def change(params, data):
+        encoders = copy.deepcopy(_resolved(params, data).encoders)
+        for enc in encoders.values():
+            for key, value in changes.items():
+                setattr(enc, key, value)
+        return {**params, "encoders": encoders}, data
+
+    return change
+
+
+REFERENCE_ENCODER = {
+    "weight_norm": "second",
+    "init": "reference",
+    "prelu": "shared",
+    "residual_activation": "prelu",
+}
+"""The reference code's encoder blocks (docs/method.md)."""
+REFERENCE_TRAINING = {
+    "predictor_activation": "prelu",
+    "head_frames": "all",
+    "bootstrap_sampling": "reference",
+    "grad_clip_norm": None,
+}
+"""The reference code's predictor, heads, pair sampling and (no) gradient clipping."""
+
+
+def _reference_all(params, data):
+    params, data = _every_encoder(**REFERENCE_ENCODER)(params, data)
+    return {**params, **REFERENCE_TRAINING}, data
+
+
 def _long_term_pairs_apart(seconds: float) -> Variant:
     """Long-term bootstrap pairs at least ``seconds`` apart (at most a third of a window)."""
 
@@ -129,5 +163,15 @@ VARIANTS: dict[str, Variant] = {
     "byol_ema_0.99": _set(target_ema=0.99),
     "decisions_trial_index": _bandit_only(_trial_index),
     "decisions_no_reaction_time": _bandit_only(_without_reaction_time),
+    # The reference code's choices, one at a time and all together (issue 14, docs/method.md)
+    "ref_no_grad_clip": _set(grad_clip_norm=None),
+    "ref_residual_prelu": _every_encoder(residual_activation="prelu"),
+    "ref_predictor_prelu": _set(predictor_activation="prelu"),
+    "ref_weight_norm_second": _every_encoder(weight_norm="second"),
+    "ref_init": _every_encoder(init="reference"),
+    "ref_prelu_shared": _every_encoder(prelu="shared"),
+    "ref_head_frames_all": _set(head_frames="all"),
+    "ref_pairs": _set(bootstrap_sampling="reference"),
+    "ref_all": _reference_all,
 }
 """Every variant by name (folder names of the results)."""
