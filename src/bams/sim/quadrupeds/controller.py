@@ -17,7 +17,8 @@ Every control step (100 Hz) it computes joint position targets for the 12 positi
   kinematics), at the terrain height there.
 - **Weight feed-forward** on stance legs, ``tau = -J^T [0, 0, m g / n_stance]``, added to the
   position targets as ``tau / kp`` (so the actuators' torque limits still apply).
-- **Closed-form inverse kinematics** of each leg (:mod:`bams.sim.quadrupeds.kinematics`).
+- **Closed-form inverse kinematics** of each leg (:mod:`bams.sim.quadrupeds.kinematics`), with
+  each knee bent the way the morphology's ``knee_direction`` says.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class TrotController:
         self._regularization = np.array([1e-3, 1e-3, 1e-3, 1e-4, 1e-4, 1e-4])
         self.l1, self.l2 = m.thigh_length, m.calf_length
         self.offset = LEG_SIDE * m.thigh_offset
+        self.knee = np.asarray(m.knee_direction, dtype=float)
         self.hips = m.hip_offsets  # (4, 3)
         self.nominal = self.hips[:, :2] + np.stack([np.zeros(4), self.offset], axis=1)
         self.frequency = step_frequency(self.command_speed, m.thigh_length)
@@ -123,7 +125,7 @@ class TrotController:
         self.swing_start_z = self.foot_z.copy()
         self.height = float(np.mean(self.foot_z)) - self.radius + self.morphology.nominal_height
         legs = np.column_stack([self.nominal - self.hips[:, :2], self.foot_z - self.height])
-        self.q_target = kinematics.inverse(legs, self.offset, self.l1, self.l2)
+        self.q_target = kinematics.inverse(legs, self.offset, self.l1, self.l2, knee=self.knee)
 
     def leg_phase(self) -> np.ndarray:
         """Gait phase of each leg in [0, 1), shape ``(4,)``; below 0.5 is stance."""
@@ -272,7 +274,8 @@ class TrotController:
         dive = ATTITUDE_GAIN * (pitch + ATTITUDE_DAMPING * qvel[4])
         legs[:, 2] += self.hips[:, 1] * lift - self.hips[:, 0] * dive
         tilt = np.array([[cy, -sy, 0.0], [sy, cy, 0.0], [0.0, 0.0, 1.0]]).T @ rot
-        return kinematics.inverse(legs @ tilt, self.offset, self.l1, self.l2), tilt
+        q = kinematics.inverse(legs @ tilt, self.offset, self.l1, self.l2, knee=self.knee)
+        return q, tilt
 
     def _feedforward(self, qpos, qvel, rot, stance, speed, tilt) -> tuple[np.ndarray, np.ndarray]:
         """Stance joint torques ``(4, 3)`` and joint velocity targets ``(4, 3)``.

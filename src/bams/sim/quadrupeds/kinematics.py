@@ -7,6 +7,10 @@ abduction ``q1`` (about x), thigh ``q2`` and calf ``q3`` (about y), lateral thig
     x = -l1 sin q2 - l2 sin(q2 + q3)
     z' = -l1 cos q2 - l2 cos(q2 + q3)
     foot = R_x(q1) @ (x, d, z')
+
+A foot position has two leg postures, mirror images about the hip-foot line: the knee behind
+that line (``q3 < 0``, A1, Aliengo and ANYmal's front legs) or in front of it (``q3 > 0``,
+ANYmal's hind legs); :func:`inverse` picks one per leg.
 """
 
 from __future__ import annotations
@@ -39,9 +43,14 @@ def forward(q: np.ndarray, offset: np.ndarray, l1: float, l2: float) -> np.ndarr
 
 
 def inverse(
-    foot: np.ndarray, offset: np.ndarray, l1: float, l2: float, out: np.ndarray | None = None
+    foot: np.ndarray,
+    offset: np.ndarray,
+    l1: float,
+    l2: float,
+    out: np.ndarray | None = None,
+    knee: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Joint angles that put the feet at ``foot`` (knee bent backward).
+    """Joint angles that put the feet at ``foot``, each knee bent the way ``knee`` says.
 
     Unreachable targets are pulled in to the reachable workspace.
 
@@ -55,11 +64,22 @@ def inverse(
         Thigh and calf lengths (m).
     out
         Optional output array of shape ``(n_legs, 3)``.
+    knee
+        Knee direction of each leg, shape ``(n_legs,)``: ``+1`` bends the knee backward (the
+        knee behind the line from hip to foot, calf angle < 0), ``-1`` forward (calf angle > 0).
+        ``None`` bends every knee backward.
 
     Returns
     -------
     np.ndarray
         Joint angles ``(hip, thigh, calf)``, shape ``(n_legs, 3)``.
+
+    Examples
+    --------
+    >>> foot = np.array([[0.0, 0.0, -0.3], [0.0, 0.0, -0.3]])
+    >>> q = inverse(foot, np.zeros(2), 0.2, 0.2, knee=np.array([1.0, -1.0]))
+    >>> bool(q[0, 2] < 0 < q[1, 2]), bool(np.allclose(q[0, 1], -q[1, 1]))
+    (True, True)
     """
     px, py, pz = foot[:, 0], foot[:, 1], foot[:, 2]
     # Length of the leg's projection in its own plane (below the thigh joint).
@@ -69,6 +89,8 @@ def inverse(
     reach_c = np.clip(reach, abs(l1 - l2) + 1e-3, (l1 + l2) * 0.999)
     cos3 = (reach_c * reach_c - l1 * l1 - l2 * l2) / (2 * l1 * l2)
     q3 = -np.arccos(np.clip(cos3, -1.0, 1.0))
+    if knee is not None:
+        q3 = q3 * knee  # exact for +1: backward knees give the same bits as without ``knee``
     # Rotating the leg's (x, z) vector by R_y(q2) subtracts q2 from its angle.
     scale = reach_c / reach
     q2 = np.arctan2(-(l1 + l2 * np.cos(q3)), -l2 * np.sin(q3)) - np.arctan2(

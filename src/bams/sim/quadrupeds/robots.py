@@ -1,13 +1,16 @@
-"""Parametric 12-DoF quadruped models: two morphology presets and an MJCF builder.
+"""Parametric 12-DoF quadruped models: morphology presets and an MJCF builder.
 
-The two presets follow the published Unitree A1 and Aliengo descriptions (masses, trunk size,
-hip positions, link lengths, foot radius). Collision uses only boxes, capsules and spheres, so
-the package ships no mesh assets and the morphology is a knob: every number below can be changed
-in a :class:`Morphology`.
+The presets follow published robot descriptions (masses, trunk size, hip positions, link
+lengths, foot radius, torque limits): Unitree A1 and Aliengo (the default pair of the dataset),
+and ANYbotics ANYmal B and ANYmal C (the paper's pair, from MuJoCo Menagerie; see below).
+Collision uses only boxes, capsules and spheres, so the package ships no mesh assets and the
+morphology is a knob: every number below can be changed in a :class:`Morphology`.
 
 Coordinates: x forward, y left, z up. Legs are ordered FR, FL, RR, RL and each has a hip
 abduction joint (about x), a thigh joint and a calf joint (both about y); a positive thigh angle
-swings the foot backward and the knee bends backward (negative calf angle).
+swings the foot backward. All zero angles is a straight leg pointing down. Each leg's knee bends
+backward (negative calf angle: A1, Aliengo) or forward (positive: ANYmal's hind legs), as the
+morphology's ``knee_direction`` says.
 """
 
 from __future__ import annotations
@@ -51,6 +54,11 @@ class Morphology:
         Actuator force limit of every joint (N m).
     kp
         Position gain of the joint actuators (N m / rad); the damping is ``kp / 40``.
+    knee_direction
+        Per leg (FR, FL, RR, RL), ``+1`` if the knee points backward (negative calf angle),
+        ``-1`` if it points forward; the controller's inverse kinematics follows it.
+    height_ratio
+        Standing height of the trunk centre above the ground, in leg lengths.
     """
 
     name: str
@@ -66,6 +74,8 @@ class Morphology:
     foot_radius: float
     torque_limit: float
     kp: float
+    knee_direction: tuple[int, int, int, int] = (1, 1, 1, 1)
+    height_ratio: float = 0.7
 
     @property
     def leg_mass(self) -> float:
@@ -84,8 +94,8 @@ class Morphology:
 
     @property
     def nominal_height(self) -> float:
-        """Standing height of the trunk centre above the ground, 0.7 leg lengths (m)."""
-        return 0.7 * self.leg_length
+        """Standing height of the trunk centre above the ground (m): ``height_ratio`` legs."""
+        return self.height_ratio * self.leg_length
 
     @property
     def hip_offsets(self) -> np.ndarray:
@@ -129,12 +139,56 @@ PRESETS: dict[str, Morphology] = {
         torque_limit=44.4,
         kp=150.0,
     ),
+    # ANYmal B and C: google-deepmind/mujoco_menagerie, anybotics_anymal_b/anymal_b.xml and
+    # anybotics_anymal_c/anymal_c.xml (body positions, inertial masses, position actuators'
+    # forcerange); docs/quadrupeds.md tabulates them. The abduction axis is along x, so the
+    # thigh joint's x (HFE, 0.0635 / 0.0599 m ahead of the abduction joint) is the hip x here.
+    # thigh_offset sums the lateral offsets from the abduction axis to the foot (thigh joint,
+    # knee and foot); thigh_length is the HFE-KFE distance and calf_length the KFE-foot centre
+    # distance in the leg plane (the real shank is crooked: our zero calf angle is the straight
+    # line from knee to foot). Front knees point backward, hind knees forward (the Menagerie
+    # ANYmal C "standing" keyframe puts the knees between hips and feet).
+    "anymal_b": Morphology(
+        name="anymal_b",
+        trunk_mass=19.2035,
+        trunk_half_size=(0.2655, 0.135, 0.12),  # base collision box (centred at z +0.08)
+        hip_position=(0.277 + 0.0635, 0.116),
+        thigh_offset=0.041 + 0.109 - 0.02,
+        thigh_length=0.25,
+        calf_length=float(np.hypot(0.1, 0.298)),
+        hip_mass=1.42462,
+        thigh_mass=1.63498,
+        calf_mass=0.472163,
+        foot_radius=0.031,
+        torque_limit=40.0,
+        kp=300.0,
+        knee_direction=(1, 1, -1, -1),
+        height_ratio=0.75,
+    ),
+    "anymal_c": Morphology(
+        name="anymal_c",
+        trunk_mass=19.2035,
+        trunk_half_size=(0.29, 0.16, 0.09),  # main box and its four side cylinders (r 0.09)
+        hip_position=(0.2999 + 0.0599, 0.104),
+        thigh_offset=0.08381 + 0.1003 + 0.01305,
+        thigh_length=0.285,
+        calf_length=float(np.hypot(0.08795, 0.31547)),
+        hip_mass=2.781,
+        thigh_mass=3.071,
+        calf_mass=0.58842,
+        foot_radius=0.03,
+        torque_limit=80.0,
+        kp=400.0,
+        knee_direction=(1, 1, -1, -1),
+        height_ratio=0.75,
+    ),
 }
-"""The two morphologies (robot types) of the dataset, by name."""
+"""The morphologies (robot types), by name: ``a1`` and ``aliengo`` (the dataset's default pair)
+and ``anymal_b`` and ``anymal_c`` (the paper's pair)."""
 
 
 def get_morphology(name: str) -> Morphology:
-    """Return the preset called ``name`` (``"a1"`` or ``"aliengo"``).
+    """Return the preset called ``name`` (``"a1"``, ``"aliengo"``, ``"anymal_b"``, ``"anymal_c"``).
 
     Raises
     ------
