@@ -37,6 +37,13 @@ def simulate_quadrupeds(
     max_attempts: Annotated[
         int | None, typer.Option(help="Attempts allowed (default 5 n + 20).")
     ] = None,
+    robots: Annotated[
+        str,
+        typer.Option(
+            help="Robot types: 'unitree' (a1,aliengo), 'anymal' (anymal_b,anymal_c, the "
+            "paper's pair) or a comma-separated list of them."
+        ),
+    ] = "unitree",
     render: Annotated[
         Path | None, typer.Option(help="Also render the first trajectory to this .gif.")
     ] = None,
@@ -55,7 +62,17 @@ def simulate_quadrupeds(
 
     if render is not None and render.suffix.lower() != ".gif":
         fail(f"Expected a --render path ending in .gif, but got {str(render)!r}.", code=2)
-    options = {"seed": seed, "duration": duration, "difficulty": (0.0, difficulty_max)}
+    from bams.sim.quadrupeds.robots import ROBOT_PAIRS
+
+    robot_types = ROBOT_PAIRS.get(robots) or tuple(
+        name.strip() for name in robots.split(",") if name.strip()
+    )
+    options = {
+        "seed": seed,
+        "duration": duration,
+        "difficulty": (0.0, difficulty_max),
+        "robot_types": robot_types,
+    }
     try:
         data = or_exit(
             generate_quadrupeds,

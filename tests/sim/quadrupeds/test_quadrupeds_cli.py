@@ -38,7 +38,30 @@ def test_renders_the_first_trajectory(fake, monkeypatch, tmp_path):
     result = simulate("-n", "1", "-o", str(tmp_path / "q.npz"), "--render", str(gif))
     assert result.exit_code == 0, result.output
     assert f"q000000 rendered to {gif}" in result.output
-    assert calls == [(0, {"seed": 0, "duration": 0.2, "difficulty": (0.0, 1.0)})]
+    options = {"seed": 0, "duration": 0.2, "difficulty": (0.0, 1.0)}
+    assert calls == [(0, {**options, "robot_types": ("a1", "aliengo")})]
+
+
+@pytest.mark.parametrize(
+    ("robots", "expected"),
+    [
+        ("unitree", {"a1", "aliengo"}),
+        ("anymal", {"anymal_b", "anymal_c"}),
+        ("anymal_c, a1", {"anymal_c", "a1"}),
+    ],
+)
+def test_robots_picks_the_population(fake, tmp_path, robots, expected):
+    output = tmp_path / "q.npz"
+    result = simulate("-n", "8", "-o", str(output), "--robots", robots)
+    assert result.exit_code == 0, result.output
+    assert set(Recordings.load(output).sequence_labels["robot_type"].tolist()) == expected
+
+
+def test_unknown_robots_fail_clearly(fake, tmp_path):
+    result = simulate("-n", "1", "-o", str(tmp_path / "q.npz"), "--robots", "anymal_d")
+    assert result.exit_code == 2
+    assert "Expected robot_types among" in result.output
+    assert "anymal_d" in result.output
 
 
 def test_rendering_without_opengl_fails_clearly(fake, monkeypatch, tmp_path):

@@ -187,6 +187,13 @@ PRESETS: dict[str, Morphology] = {
 and ``anymal_b`` and ``anymal_c`` (the paper's pair)."""
 
 
+ROBOT_PAIRS: dict[str, tuple[str, str]] = {
+    "unitree": ("a1", "aliengo"),
+    "anymal": ("anymal_b", "anymal_c"),
+}
+"""Named robot populations (``robot_types`` of a dataset): ``unitree`` is the default."""
+
+
 def get_morphology(name: str) -> Morphology:
     """Return the preset called ``name`` (``"a1"``, ``"aliengo"``, ``"anymal_b"``, ``"anymal_c"``).
 
