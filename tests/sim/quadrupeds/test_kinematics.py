@@ -5,7 +5,7 @@ from bams.sim.quadrupeds.kinematics import forward, inverse, jacobian
 from bams.sim.quadrupeds.robots import LEG_SIDE, PRESETS
 
 
-def leg_angles(rng, m, knee=np.ones(4)):
+def leg_angles(rng, m, knee=(1.0, 1.0, 1.0, 1.0)):
     """Walking postures of ``m``: each knee bent as ``knee`` says, the foot below the hip.
 
     (A folded leg with its foot above the hip has the same foot position as another posture,
