@@ -134,7 +134,8 @@ def sample_params(
     difficulty
         Range of the segments' difficulties (uniform).
     robot_types
-        Morphology presets to choose from (uniform).
+        Morphology presets to choose from (uniform); the default is the Unitree pair,
+        ``ROBOT_PAIRS["anymal"]`` of :mod:`bams.sim.quadrupeds.robots` the paper's.
     speed_range
         Range of commanded speeds (m/s, uniform).
     mass_range

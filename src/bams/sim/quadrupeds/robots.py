@@ -161,9 +161,9 @@ PRESETS: dict[str, Morphology] = {
         calf_mass=0.472163,
         foot_radius=0.031,
         torque_limit=40.0,
-        kp=300.0,
+        kp=250.0,
         knee_direction=(1, 1, -1, -1),
-        height_ratio=0.75,
+        height_ratio=0.8,
     ),
     "anymal_c": Morphology(
         name="anymal_c",
@@ -178,9 +178,9 @@ PRESETS: dict[str, Morphology] = {
         calf_mass=0.58842,
         foot_radius=0.03,
         torque_limit=80.0,
-        kp=400.0,
+        kp=250.0,
         knee_direction=(1, 1, -1, -1),
-        height_ratio=0.75,
+        height_ratio=0.8,
     ),
 }
 """The morphologies (robot types), by name: ``a1`` and ``aliengo`` (the dataset's default pair)
