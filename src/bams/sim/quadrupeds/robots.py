@@ -146,8 +146,9 @@ PRESETS: dict[str, Morphology] = {
     # thigh_offset sums the lateral offsets from the abduction axis to the foot (thigh joint,
     # knee and foot); thigh_length is the HFE-KFE distance and calf_length the KFE-foot centre
     # distance in the leg plane (the real shank is crooked: our zero calf angle is the straight
-    # line from knee to foot). Front knees point backward, hind knees forward (the Menagerie
-    # ANYmal C "standing" keyframe puts the knees between hips and feet).
+    # line from knee to foot). Front knees point backward, hind knees forward: composed through
+    # its frames, the "standing" keyframe of anybotics_anymal_c/anymal_c_mjx.xml puts the front
+    # knees behind and the hind knees ahead of their hip-foot lines.
     "anymal_b": Morphology(
         name="anymal_b",
         trunk_mass=19.2035,
