@@ -111,6 +111,23 @@ def build_submission(
     >>> build_submission(embeddings, data, frame_map=official)["frame_number_map"]
     {'b': (0, 4), 'a': (4, 8)}
     """
+    members, lengths, spans = _layout(data, clips, frame_map)
+    order, start = list(spans), sum(lengths.values())
+    present = [c for c in order if c in members]
+    embeddings = _filled(model_or_embeddings, data, present, members, spans, start, max_dims)
+    mode = _normalization(standardize)
+    spans_present = [spans[c] for c in present]
+    if mode == "global":
+        _standardize(embeddings, spans_present)
+    elif mode == "per_frame_index":
+        _standardize_per_frame_index(embeddings, spans_present)
+    submission = {"frame_number_map": spans, "embeddings": embeddings}
+    validate_submission(submission, lengths, max_dims=max_dims, frame_map=frame_map)
+    return submission
+
+
+def _layout(data: Recordings, clips, frame_map) -> tuple[dict, dict, dict]:
+    """``(recordings of each clip, frames of each clip, {clip: (start, end)})`` in order."""
     if data.groups is None:
         raise ValueError("Expected recordings with groups (one per clip), but data.groups is None.")
     if frame_map is not None:
@@ -129,23 +146,13 @@ def build_submission(
         warnings.warn(
             f"{len(absent)} clips have no recordings (e.g. {absent[:3]}); their embeddings are "
             "zeros.",
-            stacklevel=2,
+            stacklevel=3,
         )
     spans, start = {}, 0
     for clip in order:
         spans[clip] = (start, start + lengths[clip])
         start += lengths[clip]
-    present = [c for c in order if c in members]
-    embeddings = _filled(model_or_embeddings, data, present, members, spans, start, max_dims)
-    mode = _normalization(standardize)
-    spans_present = [spans[c] for c in present]
-    if mode == "global":
-        _standardize(embeddings, spans_present)
-    elif mode == "per_frame_index":
-        _standardize_per_frame_index(embeddings, spans_present)
-    submission = {"frame_number_map": spans, "embeddings": embeddings}
-    validate_submission(submission, lengths, max_dims=max_dims, frame_map=frame_map)
-    return submission
+    return members, lengths, spans
 
 
 def _clip_lengths(

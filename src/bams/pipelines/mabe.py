@@ -156,33 +156,10 @@ def run_mabe(
     files = find_mabe_files(data_dir, species)
     if frame_map is not None:
         files.frame_map = Path(frame_map)
-    out = Path(output_dir)
-    result = MabeRun(
-        out, out / "features.npz", out / "bams", out / "submission.npy", files.frame_map
-    )
-    check_outputs_apart(
-        {
-            "features": result.features,
-            "submission": result.submission,
-            "scores": out / "scores.csv",
-        },
-        {
-            "train": files.train,
-            "test": files.test,
-            "labels": files.labels,
-            "split": files.split,
-            "frame map": files.frame_map,
-        },
-    )
+    result = _run_paths(files, Path(output_dir))
     official = None if files.frame_map is None else load_frame_map(files.frame_map)
     console.print(_layout_note(files))
-    config = mabe_config(species, overrides, epochs)  # fail early on a bad configuration
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(
-            f"Expected a normalization among {list(NORMALIZATIONS)}, but got {normalization!r}."
-        )
-    if social and not config.model.optional_features:
-        config.model.optional_features = list(SOCIAL_OPTIONAL)
+    config = _run_config(species, overrides, epochs, normalization, social)
     check_run_dir(result.run_dir, resume=False, overwrite=overwrite)
     study_params = {**params_from_config(config), "verbose": verbose, **dict(params or {})}
     study = mabe_study(
@@ -196,6 +173,32 @@ def run_mabe(
     )
     result.seconds = run_study(study, result.run_dir, overwrite=overwrite, console=console).seconds
     return result
+
+
+def _run_paths(files: MabeFiles, out: Path) -> MabeRun:
+    """The run's output paths, checked to be apart from every input file."""
+    result = MabeRun(
+        out, out / "features.npz", out / "bams", out / "submission.npy", files.frame_map
+    )
+    outputs = {"features": result.features, "submission": result.submission}
+    inputs = {"train": files.train, "test": files.test, "labels": files.labels}
+    inputs.update(split=files.split, **{"frame map": files.frame_map})
+    check_outputs_apart({**outputs, "scores": out / "scores.csv"}, inputs)
+    return result
+
+
+def _run_config(
+    species: str, overrides: Sequence[str], epochs: int | None, normalization: str, social: bool
+) -> RunConfig:
+    """The checked run configuration (before training: a bad setting fails at once)."""
+    config = mabe_config(species, overrides, epochs)
+    if normalization not in NORMALIZATIONS:
+        raise ValueError(
+            f"Expected a normalization among {list(NORMALIZATIONS)}, but got {normalization!r}."
+        )
+    if social and not config.model.optional_features:
+        config.model.optional_features = list(SOCIAL_OPTIONAL)
+    return config
 
 
 def _layout_note(files: MabeFiles) -> str:
