@@ -106,14 +106,25 @@ def main() -> None:
 
 
 def budgets(args, domain: str) -> list[dict]:
-    """``[{"minutes": M} or {"steps": N}]``: the training budgets asked for on ``domain``."""
+    """``[{"minutes": M} or {"steps": N}]``: the training budgets asked for on ``domain``.
+
+    ``auto`` steps are labelled ``s2min`` on every domain (their number differs per domain),
+    so that a variant's row of the ablation table spans the domains.
+    """
     if not args.steps:
         return [{"minutes": m} for m in args.minutes]
-    return [{"steps": STEPS_AT_2_MINUTES[domain] if s == "auto" else int(s)} for s in args.steps]
+    return [
+        {"steps": STEPS_AT_2_MINUTES[domain], "label": "s2min"}
+        if s == "auto"
+        else {"steps": int(s)}
+        for s in args.steps
+    ]
 
 
 def budget_label(budget: dict) -> str:
-    """``m2`` (minutes) or ``s118`` (steps): the budget's folder name."""
+    """``m2`` (minutes), ``s118`` (steps) or ``s2min`` (the steps of a 2-minute default run)."""
+    if "label" in budget:
+        return budget["label"]
     return f"m{budget['minutes']:g}" if "minutes" in budget else f"s{budget['steps']}"
 
 
