@@ -113,6 +113,10 @@ def budgets(args, domain: str) -> list[dict]:
     """
     if not args.steps:
         return [{"minutes": m} for m in args.minutes]
+    if "auto" in args.steps and domain not in STEPS_AT_2_MINUTES:
+        raise SystemExit(
+            f"--steps auto: no 2-minute step count is measured for {domain}; give --steps N."
+        )
     return [
         {"steps": STEPS_AT_2_MINUTES[domain], "label": "s2min"}
         if s == "auto"
