@@ -286,17 +286,13 @@ def _mabe_like(cache: Path) -> Recordings:
     return Recordings.load(path)
 
 
-MABE_FRAME_TASKS = (
-    "approaches",
-    "chases",
-    "close",
-    "contact",
-    "huddles",
-    "oral_ear_contact",
-    "oral_genital_contact",
-    "oral_oral_contact",
-    "watching",
-)
+def _mabe_frame_tasks() -> tuple[str, ...]:
+    """The 9 binary frame-level behaviors: every mouse task but the clip-level ones and the
+    continuous time of day."""
+    from bams.datasets.mabe import SEQUENCE_TASKS
+    from bams.sim.mabe_like import MOUSE_TASKS
+
+    return tuple(t for t in MOUSE_TASKS if t not in (*SEQUENCE_TASKS, "time_of_day"))
 
 
 def _binary(values) -> np.ndarray:
@@ -310,7 +306,7 @@ def _mabe_tasks(data: Recordings) -> list[Task]:
         Task(n, "sequence", "classification", _binary(data.sequence_labels[n]))
         for n in ("strain", "lights")
     ]
-    for n in MABE_FRAME_TASKS:
+    for n in _mabe_frame_tasks():
         labels = [_binary(v) for v in data.frame_labels[n]]
         tasks.append(Task(n, "frame", "classification", labels))
     return tasks
