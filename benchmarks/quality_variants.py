@@ -132,6 +132,36 @@ def _without_reaction_time(data: Recordings) -> Recordings:
     )
 
 
+def _mouse_actions_9(params, data):
+    """The reference code's 9 mouse actions: ours (speeds and turning rates of the head and
+    body centres, spine length rate) plus the direction of each centre's velocity and its rate
+    of change (world frame, radians, fed raw as the reference does; its head y-velocity bug,
+    y computed from x, is not copied)."""
+    names = list(data.feature_names)
+    needed = ("head_forward_velocity", "body_forward_velocity", "body_cos", "body_sin")
+    if not all(n in names for n in needed):
+        return None
+    from bams.features.kinematics import angular_velocity, wrap_angle
+
+    index = {n: i for i, n in enumerate(names)}
+    added = []
+    sequences = []
+    for seq in data.sequences:
+        heading = np.arctan2(seq[:, index["body_sin"]], seq[:, index["body_cos"]])
+        columns = []
+        for centre in ("head", "body"):
+            forward = seq[:, index[f"{centre}_forward_velocity"]]
+            lateral = seq[:, index[f"{centre}_lateral_velocity"]]
+            direction = wrap_angle(np.arctan2(lateral, forward) + heading)
+            columns += [direction, angular_velocity(direction, data.frame_rate)]
+        sequences.append(np.column_stack([seq, *columns]).astype(np.float32))
+    for centre in ("head", "body"):
+        added += [f"{centre}_velocity_direction", f"{centre}_velocity_direction_rate"]
+    return params, _with(
+        data, sequences=sequences, feature_names=[*names, *added], actions=[*data.actions, *added]
+    )
+
+
 def _with(data: Recordings, **changes) -> Recordings:
     """A copy of ``data`` with some constructor arguments replaced."""
     args = dict(
@@ -173,5 +203,6 @@ VARIANTS: dict[str, Variant] = {
     "ref_head_frames_all": _set(head_frames="all"),
     "ref_pairs": _set(bootstrap_sampling="reference"),
     "ref_all": _reference_all,
+    "ref_mouse_actions_9": _mouse_actions_9,
 }
 """Every variant by name (folder names of the results)."""
