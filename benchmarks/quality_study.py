@@ -49,6 +49,8 @@ from quality_domains import DOMAINS, Domain
 from quality_variants import VARIANTS
 
 RESULTS = Path(__file__).parent / "results" / "quality"
+# The ablations measured against the defaults before the study changed them
+SCREEN = Path(__file__).parent / "results" / "quality_screen"
 
 MAX_STEPS = 10**6  # the budget in minutes decides
 STEPS_AT_2_MINUTES = {  # mean steps of the 3 default 2-minute runs per domain (docs/quality.md)
@@ -68,7 +70,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--minutes", type=float, nargs="+", default=[2.0])
     parser.add_argument(
-        "--steps", nargs="+", help="fixed step budgets instead of minutes ('auto': per domain)"
+        "--steps",
+        nargs="+",
+        help="fixed step budgets instead of minutes ('auto': per domain)",
+    )
+    parser.add_argument(
+        "--steps-per-minute",
+        type=float,
+        help="--minutes as fixed steps: minutes x this speed (measured alone on this machine)",
     )
     parser.add_argument("--cebra-iterations", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
@@ -77,18 +86,23 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=Path("runs/quality"), help="models")
     parser.add_argument("--results", type=Path, default=RESULTS, help="result files")
     parser.add_argument(
-        "--bams-only", action="store_true", help="no baselines but the untrained network"
+        "--bams-only",
+        action="store_true",
+        help="no baselines but the untrained network",
     )
     parser.add_argument(
         "--latents-only", action="store_true", help="BAMS's latents only (ablations)"
     )
     parser.add_argument("--tables", action="store_true", help="write docs/quality.md and stop")
     parser.add_argument("--docs", type=Path, default=Path(__file__).resolve().parents[1] / "docs")
+    parser.add_argument(
+        "--screen", type=Path, default=SCREEN, help="result files of the ablation table"
+    )
     args = parser.parse_args()
     if args.tables:
         from quality_tables import write_tables
 
-        write_tables(args.results, args.docs)
+        write_tables(args.results, args.docs, args.screen if args.screen.is_dir() else None)
         return
     torch.set_num_threads(args.threads)
     for name in args.domains:
@@ -111,6 +125,17 @@ def budgets(args, domain: str) -> list[dict]:
     ``auto`` steps are labelled ``s2min`` on every domain (their number differs per domain),
     so that a variant's row of the ablation table spans the domains.
     """
+    if not args.steps and args.steps_per_minute:
+        spm = args.steps_per_minute
+        return [
+            {
+                "steps": round(m * spm),
+                "minutes": m,
+                "label": f"m{m:g}",
+                "steps_per_minute": spm,
+            }
+            for m in args.minutes
+        ]
     if not args.steps:
         return [{"minutes": m} for m in args.minutes]
     if "auto" in args.steps and domain not in STEPS_AT_2_MINUTES:
@@ -148,7 +173,7 @@ def run_one(domain: Domain, data: Recordings, variant: str, budget: dict, seed: 
     params.update(
         seed=seed,
         max_steps=budget.get("steps", MAX_STEPS),
-        max_minutes=budget.get("minutes"),
+        max_minutes=None if "steps" in budget else budget.get("minutes"),
         output_dir=folder / "model",
         logger="csv",
         log_every=10,
@@ -178,6 +203,7 @@ def run_one(domain: Domain, data: Recordings, variant: str, budget: dict, seed: 
         "budget": label,
         "seed": seed,
         "training_s": training_s,
+        "steps_per_minute": budget.get("steps_per_minute"),
         "steps": trained_steps(folder / "model"),
         "receptive_fields": model.receptive_fields_,
         "scores": scores_of(summary),
@@ -218,7 +244,12 @@ def methods_of(
 
 
 def representations(
-    model, data: Recordings, domain: Domain, seed: int, cebra_iterations: int, methods: dict
+    model,
+    data: Recordings,
+    domain: Domain,
+    seed: int,
+    cebra_iterations: int,
+    methods: dict,
 ):
     """Every method's representation of ``data``, and its re-identification top-1."""
     build = dict(seed=seed, cebra_iterations=cebra_iterations, optional_peers=True, **methods)
@@ -241,7 +272,11 @@ def domain_extras(domain: Domain, data: Recordings, reps: dict, cache: Path) -> 
     """The bandit's maximum-likelihood fit: as a representation, and used directly."""
     if domain.name != "bandit":
         return {}
-    from bams.pipelines.decision_making import MLE_METHOD, mle_representation, mle_scores
+    from bams.pipelines.decision_making import (
+        MLE_METHOD,
+        mle_representation,
+        mle_scores,
+    )
 
     fit = cached_bandit_fit(data, cache / "bandit_200x4x300_mle.npz", restarts=2)[0]
     reps[MLE_METHOD] = mle_representation(fit)

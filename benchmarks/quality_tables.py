@@ -186,18 +186,28 @@ def _decision_targets(methods: dict, mle: dict) -> list[str]:
     ]
 
 
-def write_tables(root: Path, docs: Path) -> None:
-    """Write the generated parts of docs/quality.md and the time figure; print the targets."""
+def write_tables(root: Path, docs: Path, screen: Path | None = None) -> None:
+    """Write the generated parts of docs/quality.md and the time figure; print the targets.
+
+    The main tables and the time curve come from ``root``; the ablation table from ``screen``
+    when given (the ablations measured against earlier defaults), else from ``root``.
+    """
     results = load_results(root)
     if not results:
         raise SystemExit(f"no result files under {root}")
     table = aggregate(results)
     from quality_ablations import ablation_block
 
+    screened = aggregate(load_results(screen)) if screen is not None else table
     timed = [r for r in results if r.get("minutes") is not None]
-    main = "\n\n".join(b for b in (_main_block(timed, table), _time_block(timed, table, docs)) if b)
+    main = "\n\n".join(
+        b for b in (_main_block(results, table), _time_block(timed, table, docs)) if b
+    )
     path = docs / "quality.md"
-    for (start, end), body in (((START, END), main), (ABLATIONS, ablation_block(table))):
+    for (start, end), body in (
+        ((START, END), main),
+        (ABLATIONS, ablation_block(screened)),
+    ):
         if not body:
             print(f"no results for {start}: that part of {path} is left as it is")
             continue
@@ -208,19 +218,19 @@ def write_tables(root: Path, docs: Path) -> None:
 
 def _main_block(results: list[dict], table: dict) -> str:
     """Per domain: the table at the main budget, and the targets."""
-    if not results:
+    main = _main_budget(results)
+    if main is None:
         return ""
-    main = _main_minutes(results)
     parts, targets = [], []
     for domain in dict.fromkeys(r["domain"] for r in results):
-        key = (domain, "default", f"m{main:g}")
+        key = (domain, "default", main)
         if key not in table:
             continue
         runs = [r for r in results if (r["domain"], r["variant"], budget_of(r)) == key]
         steps = [r["steps"] for r in runs if r.get("steps")]
         levels, mle = runs[0]["levels"], runs[0].get("mle_direct")
         parts.append(
-            f"### {domain}\n\n{len(runs)} training seeds of {main:g} min "
+            f"### {domain}\n\n{len(runs)} training seeds of {_budget_words(main)} "
             f"({int(np.mean(steps)) if steps else '?'} steps on average); receptive fields "
             f"{runs[0]['receptive_fields']} frames.\n\n{domain_table(table[key])}"
             + (_mle_line(mle) if mle else "")
@@ -228,7 +238,7 @@ def _main_block(results: list[dict], table: dict) -> str:
         targets += check_targets(domain, table[key], levels, mle)
     met = sum(t.startswith("MET") for t in targets)
     return (
-        f"## Results at {main:g} minutes of training\n\n"
+        f"## Results at {_budget_words(main)} of training\n\n"
         + "\n\n".join(parts)
         + f"\n\n## Targets ({met} of {len(targets)} met)\n\n"
         + "\n".join(f"- {t}" for t in targets)
@@ -243,12 +253,24 @@ def _mle_line(mle: dict) -> str:
     )
 
 
-def _main_minutes(results: list[dict]) -> float:
-    counts: dict[float, int] = defaultdict(int)
+def _main_budget(results: list[dict]) -> str | None:
+    """The budget of most default runs with the baselines (the main study), or ``None``."""
+    counts: dict[str, int] = defaultdict(int)
     for r in results:
-        if r["variant"] == "default":
-            counts[r["minutes"]] += 1
-    return max(counts, key=lambda m: (counts[m], -m))
+        if r["variant"] == "default" and "raw features" in r["scores"]:
+            counts[budget_of(r)] += 1
+    if not counts:
+        return None
+    return max(counts, key=lambda b: (counts[b], b))
+
+
+def _budget_words(budget: str) -> str:
+    """``m2`` -> "2 min", ``s2min`` -> "the steps of a 2-minute default run", ``s100``."""
+    if budget == "s2min":
+        return "the steps a default run trained in 2 minutes"
+    if budget.startswith("m"):
+        return f"{budget[1:]} min"
+    return f"{budget[1:]} steps"
 
 
 def _time_block(results: list[dict], table: dict, docs: Path) -> str:

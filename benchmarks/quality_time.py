@@ -34,7 +34,9 @@ def curves(results: list[dict]) -> tuple[dict, dict]:
             continue
         methods = measures(r)
         trained[r["domain"]][r["minutes"]].append(headline_quality(methods))
-        TRAINED_S[(r["domain"], r["minutes"])].append(r["training_s"])
+        spm = r.get("steps_per_minute")  # fixed steps standing for minutes alone here
+        seconds = 60 * r["steps"] / spm if spm and r.get("steps") else r["training_s"]
+        TRAINED_S[(r["domain"], r["minutes"])].append(seconds)
         STEPS[(r["domain"], r["minutes"])].append(r.get("steps") or 0)
         if any(n in methods for n in UNTRAINED):
             untrained[r["domain"]].append(headline_quality(methods, UNTRAINED))
