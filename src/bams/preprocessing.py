@@ -20,7 +20,8 @@ import torch
 
 from bams.data import Recordings
 
-# Statistics use at most this many frames (sampled deterministically) to bound memory.
+# Statistics use at most this many frames (sampled deterministically) to bound memory and, on
+# a store, the reading: only the sampled rows of the memory-mapped recordings are read.
 _MAX_STAT_FRAMES = 1_000_000
 _IQR_TO_STD = 1.349
 
@@ -37,6 +38,15 @@ class Preprocessor:
     optional_features
         Feature names or shell-style patterns of features that may be missing in a valid
         frame; each matched feature gets an observed/missing input channel.
+
+    Notes
+    -----
+    :meth:`fit` computes every statistic (medians, inter-quartile ranges, the bin ranges of
+    the actions) on at most 1,000,000 frames (``_MAX_STAT_FRAMES``): all frames of a smaller
+    training set, else a deterministic uniform sample of frames. On a store (``.bams``) only
+    the sampled rows are read. With a million frames the sampling error (one standard
+    error, normal data) is about 0.001 standard deviations for the median and 0.005 for the
+    0.5 and 99.5 percentiles.
 
     Examples
     --------
@@ -210,9 +220,13 @@ def _sample_frames(data: Recordings) -> np.ndarray:
     if lengths.sum() <= _MAX_STAT_FRAMES:
         return np.concatenate(data.sequences, axis=0)
     rng = np.random.default_rng(0)
+    # Sorted rows, read recording by recording: a memory-mapped recording reads only the
+    # pages of the rows picked, in order.
     picked = np.sort(rng.choice(int(lengths.sum()), _MAX_STAT_FRAMES, replace=False))
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    owner = np.searchsorted(starts, picked, side="right") - 1
+    ends = np.cumsum(lengths)
+    cuts = np.searchsorted(picked, ends)
+    rows = np.split(picked, cuts[:-1])
     return np.concatenate(
-        [data.sequences[i][picked[owner == i] - starts[i]] for i in np.unique(owner)], axis=0
+        [data.sequences[i][r - (ends[i] - lengths[i])] for i, r in enumerate(rows) if len(r)],
+        axis=0,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bams.cli import commands, compare, mabe, motifs, poses, simulate
+from bams.cli import commands, compare, convert, mabe, motifs, poses, simulate
 
 app = typer.Typer(
     help="Self-supervised multi-timescale behavior analysis (BAMS).",
@@ -27,7 +27,7 @@ def _main(
         raise typer.Exit()
 
 
-for group in (commands, poses, motifs, compare):
+for group in (commands, poses, convert, motifs, compare):
     app.registered_commands.extend(group.app.registered_commands)
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(mabe.app, name="mabe")

@@ -1,10 +1,10 @@
 """What every command shares: the error handling and the options that mean the same everywhere.
 
 One vocabulary: a run directory is the first argument (``RUN_DIR``) of every command that
-works on one; ``--data`` is a recordings file; ``-o/--output`` a file and ``--output-dir`` a
-directory that a command writes; ``--accelerator``/``--devices`` pick the hardware and
-``--precision`` the arithmetic (``32``, ``bf16``, ``16``, ``auto``) for training and inference
-alike.
+works on one; ``--data`` is a recordings file (``.npz``) or store (``.bams``); ``-o/--output``
+a file and ``--output-dir`` a directory that a command writes; ``--accelerator``/``--devices``
+pick the hardware and ``--precision`` the arithmetic (``32``, ``bf16``, ``16``, ``auto``) for
+training and inference alike.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import typer
 RunArgument = Annotated[
     Path, typer.Argument(help="A run directory (written by `bams train` or `bams demo`).")
 ]
-DataOption = Annotated[Path | None, typer.Option(help="Recordings file (.npz).")]
+DataOption = Annotated[Path | None, typer.Option(help="Recordings file (.npz) or store (.bams).")]
 AcceleratorOption = Annotated[
     str | None, typer.Option(help="cpu, gpu or auto. (default: the run's, auto)")
 ]

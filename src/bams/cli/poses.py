@@ -16,7 +16,9 @@ app = typer.Typer()
 @app.command()
 def poses(
     path: Annotated[Path, typer.Argument(help="A pose file or a folder of them.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Recordings file (.npz) or store (.bams).")
+    ],
     software: Annotated[
         str | None,
         typer.Option(
@@ -81,7 +83,7 @@ def poses(
             data = or_exit(load_poses, path, **options)
         except ImportError as err:
             fail(str(err), 2)
-    typer.echo(f"{data} saved to {data.save(output)}")
+    typer.echo(f"{data} saved to {or_exit(data.save, output)}")
 
 
 def _names(value: str | None) -> tuple[str, ...] | None:

@@ -14,7 +14,9 @@ app = typer.Typer(help="Generate datasets with known ground truth.", no_args_is_
 
 @app.command("synthetic")
 def simulate_synthetic(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Recordings file (.npz) or store (.bams).")
+    ],
     n: Annotated[int, typer.Option("-n", help="Number of recordings.")] = 100,
     frames: Annotated[int, typer.Option(help="Frames per recording.")] = 3000,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
@@ -23,7 +25,7 @@ def simulate_synthetic(
     from bams.sim.synthetic import make_synthetic
 
     data = or_exit(make_synthetic, n, frames, seed=seed)
-    typer.echo(f"{data} saved to {data.save(output)}")
+    typer.echo(f"{data} saved to {or_exit(data.save, output)}")
 
 
 @app.command("quadrupeds")
@@ -103,7 +105,9 @@ def simulate_quadrupeds(
 
 @app.command("bandit")
 def simulate_bandit_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Recordings file (.npz).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Recordings file (.npz) or store (.bams).")
+    ],
     n: Annotated[int, typer.Option("-n", help="Number of individuals.")] = 50,
     sessions: Annotated[int, typer.Option(help="Sessions per individual.")] = 4,
     trials: Annotated[int, typer.Option(help="Trials per session.")] = 300,
@@ -120,4 +124,4 @@ def simulate_bandit_command(
 
     options = {"n_arms": arms, "seed": seed, "reaction_times": rt, "games": games}
     data = or_exit(simulate_bandit, n, sessions, trials, **options)
-    typer.echo(f"{data} saved to {data.save(output)}")
+    typer.echo(f"{data} saved to {or_exit(data.save, output)}")

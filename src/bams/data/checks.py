@@ -9,6 +9,7 @@ import numpy as np
 __all__ = [
     "check_actions",
     "check_frame_labels",
+    "check_frame_rate",
     "check_names",
     "check_sequence_labels",
     "check_sequences",
@@ -99,6 +100,17 @@ def check_actions(actions, feature_names: list[str], problems: list[str]) -> lis
     if len(set(actions)) != len(actions):
         problems.append(f"Expected unique actions, but got {actions}.")
     return actions
+
+
+def check_frame_rate(frame_rate, problems: list[str]) -> float:
+    """``frame_rate`` as a float; a problem unless it is finite and positive."""
+    try:
+        value = float(frame_rate)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (np.isfinite(value) and value > 0):
+        problems.append(f"Expected a positive frame_rate, but got {frame_rate!r}.")
+    return value
 
 
 def _check_label_array(name: str, values, problems: list[str]) -> np.ndarray:

@@ -7,6 +7,8 @@ histogram is predicted), the frame rate, recording ids, optional group ids (e.g.
 of one video) and optional labels at the frame level and at the recording level.
 
 All checks happen once, in the constructor, and every problem found is reported at once.
+Recordings are saved to one ``.npz`` file (:mod:`bams.data.npz`) or, when too large for
+memory, to a store ``NAME.bams`` (:mod:`bams.data.store`) that is read lazily.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ import numpy as np
 from bams.data.checks import (
     check_actions,
     check_frame_labels,
+    check_frame_rate,
     check_names,
     check_sequence_labels,
     check_sequences,
 )
 from bams.data.npz import atomic_savez, read_recordings, recordings_arrays
+from bams.data.store import STORE_SUFFIX, write_store
+from bams.data.store_reader import is_store, open_store
 
 __all__ = ["PART_LABEL", "SOURCE_LABEL", "Recordings", "as_recordings"]
 
@@ -98,23 +103,66 @@ class Recordings:
         sequence_labels: Mapping[str, np.ndarray] | None = None,
         source: str | os.PathLike | None = None,
     ) -> None:
+        self._setup(
+            sequences,
+            False,
+            feature_names=feature_names,
+            actions=actions,
+            frame_rate=frame_rate,
+            ids=ids,
+            groups=groups,
+            frame_labels=frame_labels,
+            sequence_labels=sequence_labels,
+            source=source,
+        )
+
+    @classmethod
+    def _from_validated(cls, sequences: Sequence[np.ndarray], **kwargs) -> Recordings:
+        """Recordings whose values were validated before: a store's, or a subset's.
+
+        ``kwargs`` are the constructor's. The sequences and frame labels are taken as they are
+        (float32 ``(T_i, F)`` and ``(T_i,)`` arrays, e.g. memory-mapped), with no pass over
+        their values; the names, actions, frame rate, ids, groups and sequence labels, all
+        small, are checked as usual.
+        """
+        self = cls.__new__(cls)
+        self._setup(sequences, True, **kwargs)
+        return self
+
+    def _setup(
+        self,
+        sequences,
+        validated: bool,
+        *,
+        feature_names=None,
+        actions=None,
+        frame_rate=30.0,
+        ids=None,
+        groups=None,
+        frame_labels=None,
+        sequence_labels=None,
+        source=None,
+    ) -> None:
         problems: list[str] = []
-        self.sequences = check_sequences(sequences, problems)
+        if validated:
+            self.sequences = list(sequences)
+            if not self.sequences:  # the one check of check_sequences that needs no values
+                problems.append("Expected at least one recording, but got none.")
+        else:
+            self.sequences = check_sequences(sequences, problems)
         n = len(self.sequences)
         n_features = self.sequences[0].shape[1] if n and self.sequences[0].ndim == 2 else 0
         self.feature_names = check_names(feature_names, n_features, "feature_names", "f", problems)
         self.actions = check_actions(actions, self.feature_names, problems)
-        try:
-            self.frame_rate = float(frame_rate)
-        except (TypeError, ValueError):
-            self.frame_rate = float("nan")
-        if not (np.isfinite(self.frame_rate) and self.frame_rate > 0):
-            problems.append(f"Expected a positive frame_rate, but got {frame_rate!r}.")
+        self.frame_rate = check_frame_rate(frame_rate, problems)
         self.ids = check_names(ids, n, "ids", "", problems)
         self.groups = None
         if groups is not None:
             self.groups = check_names(groups, n, "groups (one per recording)", "", problems, False)
-        self.frame_labels = check_frame_labels(frame_labels or {}, self.sequences, problems)
+        if validated:
+            self.frame_labels = {str(k): list(v) for k, v in (frame_labels or {}).items()}
+        else:
+            self.frame_labels = check_frame_labels(frame_labels or {}, self.sequences, problems)
         self.sequence_labels = check_sequence_labels(sequence_labels or {}, n, problems)
         self.source: str | None = None if source is None else str(source)
         if problems:
@@ -151,7 +199,10 @@ class Recordings:
         """SHA-256 of the recording ids, their lengths, the feature names and the frame rate.
 
         Results saved beside a run (evaluation, motifs, comparisons) carry it, so a report
-        shows them only with the recordings they were computed on.
+        shows them only with the recordings they were computed on. It covers no values: it
+        costs nothing on a store of any size, and a store and the ``.npz`` of the same
+        recordings (see :func:`bams.data.convert`) share it. Two files of recordings that
+        differ only in their values share it too.
         """
         text = json.dumps(
             [list(self.ids), self.lengths.tolist(), list(self.feature_names), self.frame_rate]
@@ -185,9 +236,13 @@ class Recordings:
         return cls(list(arrays), **kwargs)
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> Recordings:
-        """Return the recordings at ``indices`` (integer positions), labels included."""
+        """Return the recordings at ``indices`` (integer positions), labels included.
+
+        The recordings are the same arrays (views of a store stay memory-mapped) and are not
+        checked again.
+        """
         idx = [int(i) for i in np.asarray(indices).reshape(-1)]
-        return Recordings(
+        return Recordings._from_validated(
             [self.sequences[i] for i in idx],
             feature_names=self.feature_names,
             actions=self.actions,
@@ -212,7 +267,8 @@ class Recordings:
             ``n_recordings * n_parts`` recordings, part ``k`` of recording ``i`` at position
             ``i * n_parts + k`` with id ``"<id>#<k>"``; frame labels are cut alike, sequence
             labels and groups repeated, plus sequence labels ``source`` (the original id) and
-            ``part`` (``k``).
+            ``part`` (``k``). The parts are views of the recordings (memory-mapped for a
+            store); they are checked like new recordings, which reads each once.
 
         Raises
         ------
@@ -254,19 +310,40 @@ class Recordings:
         )
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str | os.PathLike) -> Path:
-        """Save to one ``.npz`` file (:mod:`bams.data.npz`), atomically.
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Save to one ``.npz`` file (:mod:`bams.data.npz`) or to a store ``.bams``, atomically.
+
+        A path ending in ``.bams`` gets a store (:mod:`bams.data.store`), written one
+        recording at a time; any other path a ``.npz`` file, which holds every recording in
+        memory while it is written.
+
+        Parameters
+        ----------
+        path
+            The file or store to write.
+        overwrite
+            Replace an existing store (a ``.npz`` file is always replaced).
 
         Returns
         -------
         Path
-            The path written (``.npz`` is appended to a path without it).
+            The path written (``.npz`` is appended to a path without a suffix of the two).
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` is an existing store and not ``overwrite``.
         """
+        if Path(path).suffix == STORE_SUFFIX:
+            return write_store(self, path, overwrite=overwrite)
         return atomic_savez(path, recordings_arrays(self))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Recordings:
         """Load recordings saved by :meth:`save`, validating the file's content.
+
+        A store (a path ending in ``.bams``) is opened lazily (:func:`bams.data.open_store`):
+        the recordings are read-only memory-mapped views, validated when it was written.
 
         Raises
         ------
@@ -275,6 +352,8 @@ class Recordings:
         ValueError
             If the file is not a valid recordings file.
         """
+        if is_store(path):
+            return open_store(path)
         return cls(**read_recordings(path))
 
 

@@ -51,7 +51,8 @@ def _evaluation_data(run_dir: Path) -> Recordings | None:
     except FileNotFoundError:
         return None
     source = meta.get("source")
-    return Recordings.load(source) if source and Path(source).is_file() else None
+    # exists(), not is_file(): a store is a directory.
+    return Recordings.load(source) if source and Path(source).exists() else None
 
 
 def run_results(run_dir: str | Path, data: Recordings) -> RunResults:
