@@ -121,7 +121,7 @@ def test_the_config_loader_raises_only_value_errors(items):
     assert isinstance(config, RunConfig)
 
 
-# Not generated: where files go, the length of training, and the hardware keys (a number of
+# Not generated: where files go (with the prepared data), the length of training, and the hardware keys (a number of
 # devices or nodes makes Lightning start more processes, each re-running this command).
 UNGENERATED = (
     "data",
@@ -133,6 +133,7 @@ UNGENERATED = (
     "train.strategy",
     "train.accelerator",
     "train.num_workers",
+    "train.prepared_dir",
     "embed.inference_device",
 )
 TRAIN_KEYS = [k for k in KEYS if not k.startswith(UNGENERATED)]

@@ -36,8 +36,9 @@ from bams.preprocessing import Preprocessor
 from bams.training.checkpoint import check_network_weights, library_versions, load_checkpoint
 from bams.training.checks import check_training_frames
 from bams.training.loop import make_fabric, train_network
+from bams.training.prepare_run import prepare_training_data
+from bams.training.prepared import PreparedRecordings
 from bams.training.run_dir import check_run_dir, claim_run_dir
-from bams.training.windows import PreparedRecordings
 from bams.utils.atomic import atomic_write
 
 __all__ = ["BAMS", "CONFIG_FILE", "MODEL_FILE"]
@@ -161,19 +162,36 @@ class BAMS(TransformerMixin, BaseEstimator):
             ).fit(data)
         else:
             preprocessor.check_compatible(data)
-        prepared = PreparedRecordings.build(data, preprocessor)
         fabric = make_fabric(config.train, run_dir)
+        # On disk, rank 0 stages the prepared data and publishes them once the run has
+        # claimed its directory; the other processes open them after launch.
+        training = prepare_training_data(
+            data, preprocessor, config.train, run_dir, fabric.is_global_zero
+        )
         network = BAMSNetwork.from_config(
             config.model, preprocessor.n_inputs, preprocessor.n_actions
         )
-        self._check_frames(prepared, config, network, data.frame_rate, fabric.is_global_zero)
-        with self._claimed(run_dir, fabric.is_global_zero, overwrite):
+        with contextlib.ExitStack() as cleanup:
+            cleanup.callback(training.discard)
+            if training.prepared is not None:
+                self._check_frames(
+                    training.prepared, config, network, data.frame_rate, fabric.is_global_zero
+                )
+            cleanup.enter_context(self._claimed(run_dir, fabric.is_global_zero, overwrite))
+            training.publish(data, preprocessor)
             if fabric.is_global_zero and run_dir is not None:
                 save_config(config, run_dir / CONFIG_FILE)
             if self.verbose and fabric.is_global_zero:
                 _print_timescales(network.receptive_fields, config.model, data.frame_rate)
             weights, history = fabric.launch(
-                _fit_worker, config, preprocessor, prepared, run_dir, resume_from, self.verbose
+                _fit_worker,
+                config,
+                preprocessor,
+                training,
+                data,
+                run_dir,
+                resume_from,
+                self.verbose,
             )
             network.load_state_dict(weights)
             self.network_ = network.eval()
@@ -292,8 +310,9 @@ class BAMS(TransformerMixin, BaseEstimator):
         return model
 
 
-def _fit_worker(fabric, config, preprocessor, prepared, run_dir, resume_from, verbose):
+def _fit_worker(fabric, config, preprocessor, training, data, run_dir, resume_from, verbose):
     """Runs on every process: seed, build the network, train; returns weights and history."""
+    prepared = training.resolve(fabric, data, preprocessor)
     fabric.seed_everything(config.train.seed, verbose=False)
     network = BAMSNetwork.from_config(config.model, preprocessor.n_inputs, preprocessor.n_actions)
     return train_network(
@@ -319,7 +338,7 @@ def _preprocessor_of(state: dict, path) -> Preprocessor:
 
 
 def _warn_if_few_complete_frames(prepared: PreparedRecordings, threshold: float = 0.5) -> None:
-    complete = float(prepared.inputs[-1].mean())
+    complete = prepared.valid_fraction()  # in blocks: the data may not fit in memory
     if complete < threshold:
         warnings.warn(
             f"Only {complete:.0%} of frames have every feature observed; the others are never "

@@ -4,6 +4,7 @@ A run directory holds the resolved configuration, the training checkpoints and l
 trained model, the embeddings of the run's recordings, the evaluation and the report::
 
     RUN/config.yaml  RUN/model.pt  RUN/checkpoints/last.ckpt  RUN/logs/
+    RUN/prepared/ (the preprocessed training data, with train.prepared "disk")
     RUN/embeddings.npz  RUN/evaluation/  RUN/report/index.html
     RUN/motifs/ (bams motifs; its movies/)  RUN/comparison/COLUMN/ (bams compare --by COLUMN)
 """
@@ -14,6 +15,7 @@ CONFIG_FILE = "config.yaml"
 MODEL_FILE = "model.pt"
 CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
+PREPARED_DIR = "prepared"
 EMBEDDINGS_FILE = "embeddings.npz"
 EVALUATION_DIR = "evaluation"
 REPORT_DIR = "report"

@@ -20,8 +20,8 @@ def test_two_process_ddp_on_cpu(tmp_path, tiny_params, small_data):
         "hoa_warmup": 4,
         "predictor_hidden": [16],
     }
-    # 8 recordings of 200 frames in windows of 64 -> 32 windows; batch 4 -> 8 steps on one
-    # process, 4 per process on two.
+    # 8 recordings of 200 frames in windows of 64 -> 32 windows; a global batch of 4 -> 8
+    # steps, on one process or on two (2 windows each a step).
     train = {
         "window_length": 64,
         "batch_size": 4,
@@ -55,5 +55,5 @@ def test_two_process_ddp_on_cpu(tmp_path, tiny_params, small_data):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     checkpoint = load_checkpoint(run / "checkpoints" / "last.ckpt")
-    assert checkpoint["step"] == 4
+    assert checkpoint["step"] == 8
     assert (run / "model.pt").is_file()

@@ -13,8 +13,8 @@ def prepared(rng, lengths=(100, 30, 250)):
 
 def test_prepared_arrays_match_the_preprocessor(rng):
     data, prep, p = prepared(rng)
-    assert p.inputs.shape == (4, 380) and p.bins.shape == (380, 2)
-    np.testing.assert_array_equal(p.inputs[:, 100:130].T, prep.transform_inputs(data.sequences[1]))
+    assert p.inputs.shape == (380, 4) and p.bins.shape == (380, 2)
+    np.testing.assert_array_equal(p.inputs[100:130], prep.transform_inputs(data.sequences[1]))
     np.testing.assert_array_equal(p.bins[130:], prep.quantize_actions(data.sequences[2]))
 
 

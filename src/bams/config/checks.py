@@ -11,6 +11,7 @@ from bams.config.schema import (
     HEAD_FRAMES,
     PREDICTOR_ACTIVATIONS,
     PRELU_STYLES,
+    PREPARED_BACKINGS,
     RESIDUAL_ACTIVATIONS,
     WEIGHT_NORMS,
     EncoderConfig,
@@ -192,6 +193,7 @@ def _choice_problems(config: RunConfig) -> list[str]:
         ("predictor_activation", m.predictor_activation, PREDICTOR_ACTIVATIONS),
         ("head_frames", m.head_frames, HEAD_FRAMES),
         ("bootstrap_sampling", t.bootstrap_sampling, BOOTSTRAP_SAMPLINGS),
+        ("prepared", t.prepared, PREPARED_BACKINGS),
     ]
     for name, enc in m.encoders.items():
         settings += [

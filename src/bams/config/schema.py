@@ -29,6 +29,8 @@ HEAD_FRAMES = ("sampled", "all")
 """Values of :attr:`ModelConfig.head_frames`."""
 BOOTSTRAP_SAMPLINGS = ("symmetric", "reference")
 """Values of :attr:`TrainConfig.bootstrap_sampling`."""
+PREPARED_BACKINGS = ("auto", "memory", "disk")
+"""Values of :attr:`TrainConfig.prepared`."""
 
 
 @dataclass
@@ -218,7 +220,11 @@ class TrainConfig:
         sets the number of steps, and with it the learning-rate schedule, so that training
         ends in time; a run that slows down later still stops at the budget.
     batch_size
-        Windows per optimizer step (per device).
+        Windows per optimizer step, over all processes together (the global batch): with
+        ``W`` processes (``devices`` x ``num_nodes``) each draws ``batch_size / W`` windows
+        per step, so ``batch_size`` must be a multiple of ``W``, and the steps per epoch,
+        the learning-rate schedule and the windows of each step do not depend on ``W`` (see
+        docs/scale.md). On one process: windows per step, as always.
     window_length
         Frames per training window.
     learning_rate, weight_decay
@@ -262,7 +268,18 @@ class TrainConfig:
     log_every
         Log the loss terms every this many steps.
     num_workers
-        DataLoader worker processes.
+        DataLoader worker processes (a prepared cache on disk is reopened by path in each).
+    prepared
+        Where the preprocessed training windows are read from: ``"memory"``, one block in
+        memory; ``"disk"``, memory-mapped ``.npy`` files in ``prepared_dir``, written one
+        recording at a time, so memory does not grow with the data; ``"auto"``: ``"disk"``
+        when the recordings come from a store (``.bams``), else ``"memory"``. Both give the
+        same windows, bit for bit.
+    prepared_dir
+        The folder of the ``"disk"`` cache; reused (by a resumed run, say) when it was made
+        from the same recordings with the same preprocessing, else rebuilt. ``None``:
+        ``RUN/prepared`` in the run directory, or a temporary folder removed after training
+        when there is none.
     input_noise
         Standard deviation of Gaussian noise added to the features of each training window at
         its valid frames (inputs are robust-normalized, so about one feature's spread); the
@@ -304,6 +321,8 @@ class TrainConfig:
     logger: str = "csv"
     log_every: int = 10
     num_workers: int = 0
+    prepared: str = "auto"
+    prepared_dir: str | None = None
     input_noise: float = 0.0
     input_dropout: float = 0.0
     target_ema: float | None = None

@@ -9,7 +9,7 @@ import numpy as np
 from bams.config import ModelConfig
 from bams.config.timescales import resolve_timescales
 from bams.models import build_encoder
-from bams.training.windows import PreparedRecordings
+from bams.training.prepared import PreparedRecordings
 
 
 def check_training_frames(
@@ -59,7 +59,7 @@ def check_training_frames(
     """
     config = resolve_timescales(config, frame_rate)
     lengths = np.asarray(prepared.lengths, dtype=np.int64)
-    if not _usable_hoa_frames(prepared, config).any():
+    if not _has_usable_hoa_frame(prepared, config):
         longest = int(lengths.max(initial=0))
         warmups = ", ".join(f"{name}={enc.warmup}" for name, enc in config.encoders.items())
         raise ValueError(
@@ -70,7 +70,7 @@ def check_training_frames(
             f"observed action within hoa_window={config.hoa_window} frames."
         )
     if receptive_fields is None:
-        n_inputs = prepared.inputs.shape[0]
+        n_inputs = prepared.n_inputs
         receptive_fields = {
             name: int(build_encoder(n_inputs, enc).receptive_field)
             for name, enc in config.encoders.items()
@@ -80,19 +80,26 @@ def check_training_frames(
     return [message for message in messages if message]
 
 
-def _usable_hoa_frames(prepared: PreparedRecordings, config: ModelConfig) -> np.ndarray:
-    """``(N,)`` bool: valid frames at or after ``hoa_warmup`` whose HoA target is not empty."""
-    lengths = np.asarray(prepared.lengths, dtype=np.int64)
-    starts = np.asarray(prepared.starts, dtype=np.int64)
-    frame = np.arange(prepared.inputs.shape[1])
-    start = np.repeat(starts, lengths)
-    end = start + np.repeat(lengths, lengths)
-    observed = np.concatenate([[0], np.cumsum((prepared.bins >= 0).any(axis=1))])
+def _has_usable_hoa_frame(prepared: PreparedRecordings, config: ModelConfig) -> bool:
+    """Whether some recording has a usable HoA frame; reads one recording at a time."""
+    return any(
+        _usable_hoa_frames(prepared, config, rec).any() for rec in range(len(prepared.lengths))
+    )
+
+
+def _usable_hoa_frames(prepared: PreparedRecordings, config: ModelConfig, rec: int) -> np.ndarray:
+    """``(T_rec,)`` bool: valid frames at or after ``hoa_warmup`` whose HoA target is not empty.
+
+    One recording at a time, so that memory-mapped prepared data are never read whole.
+    """
+    inputs, bins = prepared.recording(rec)
+    frame = np.arange(len(inputs))
+    observed = np.concatenate([[0], np.cumsum((np.asarray(bins) >= 0).any(axis=1))])
     # Observed frames among t+1 .. min(t + hoa_window, last frame of the recording).
-    last = np.minimum(frame + config.hoa_window, end - 1)
+    last = np.minimum(frame + config.hoa_window, len(inputs) - 1)
     future = observed[last + 1] - observed[frame + 1]
-    valid = prepared.inputs[-1] > 0.5
-    return valid & (frame - start >= config.hoa_warmup) & (future > 0)
+    valid = np.asarray(inputs[:, -1]) > 0.5
+    return valid & (frame >= config.hoa_warmup) & (future > 0)
 
 
 def _duration(frames: int, frame_rate: float) -> str:

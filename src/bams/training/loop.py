@@ -12,8 +12,6 @@ from typing import Any
 
 import torch
 from lightning_fabric import Fabric
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from torch.utils.data import DataLoader
 
 from bams.config import RunConfig, TrainConfig, to_dict
 from bams.config.timescales import unresolved_fields
@@ -25,7 +23,9 @@ from bams.training.clipping import ClipStats
 from bams.training.ema import EmaTarget
 from bams.training.fabric import make_fabric
 from bams.training.objective import bams_losses
-from bams.training.windows import PreparedRecordings, WindowDataset
+from bams.training.prepared import PreparedRecordings
+from bams.training.progress import format_losses, plan, progress_bar
+from bams.training.windows import WindowDataset, window_loader
 from bams.utils.timing import format_duration
 
 __all__ = ["lr_factor", "make_fabric", "train_network"]
@@ -84,9 +84,12 @@ def train_network(
     _check_in_frames(config)
     train = config.train
     dataset = WindowDataset(prepared, train.window_length, config.model.hoa_window, seed=train.seed)
-    loader = fabric.setup_dataloaders(
-        DataLoader(dataset, batch_size=train.batch_size, num_workers=train.num_workers)
+    # Each process draws its shard of the epoch's windows, batch_size / world_size a step, so
+    # that a global step draws the same windows on any number of processes (docs/scale.md).
+    loader = window_loader(
+        dataset, train.batch_size, train.num_workers, fabric.global_rank, fabric.world_size
     )
+    loader = fabric.setup_dataloaders(loader, use_distributed_sampler=False)
     optimizer = _optimizer(network, train)
     model, optimizer = fabric.setup(network, optimizer)  # moves network to the device
     run = _Run(
@@ -104,10 +107,10 @@ def train_network(
     n_epochs = math.ceil(run.total_steps / len(loader))
     start_epoch = run.resume(resume_from) if resume_from is not None else 0
     show = progress and fabric.is_global_zero
-    with _progress_bar(n_epochs, show) as bar:
+    with progress_bar(n_epochs, show) as bar:
         if show:
             run.announce = bar.console.print
-            bar.console.print(_plan(run, len(loader), n_epochs - start_epoch))
+            bar.console.print(plan(run, len(loader), n_epochs - start_epoch))
         task = bar.add_task(
             "train", total=run.total_steps, completed=run.step, epoch=start_epoch, losses=""
         )
@@ -121,32 +124,6 @@ def train_network(
         logger.finalize("success")
     weights = {k: v.detach().cpu() for k, v in network.state_dict().items()}
     return weights, dict(run.history)
-
-
-def _plan(run: _Run, steps_per_epoch: int, n_epochs: int) -> str:
-    """What training is about to do, in one line."""
-    train = run.config.train
-    batches = (
-        f"{steps_per_epoch} per epoch of {train.batch_size} windows x {train.window_length} frames"
-    )
-    if train.max_minutes is None:
-        return f"Training {run.total_steps - run.step:,} steps ({batches}; {n_epochs} epochs)."
-    return (
-        f"Training for {format_duration(60 * train.max_minutes)} (max_minutes; at most "
-        f"{run.total_steps - run.step:,} steps, {batches}); the step count follows from the "
-        "speed of the first steps."
-    )
-
-
-def _progress_bar(n_epochs: int, show: bool) -> Progress:
-    return Progress(
-        TextColumn(f"[bold]epoch {{task.fields[epoch]}}/{n_epochs}"),
-        BarColumn(bar_width=16),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[losses]}"),
-        disable=not show,
-    )
 
 
 def _optimizer(network: BAMSNetwork, train: TrainConfig) -> torch.optim.Optimizer:
@@ -262,13 +239,16 @@ class _Run:
             for key, value in {**losses, **grads}.items():
                 self.sums[key] += value.detach()
             if self.step % train.log_every == 0 or self.step == self.total_steps:
-                values = {k: float(v.detach()) for k, v in losses.items()}
+                # The mean over the processes: the loss of the whole global batch.
+                detached = {k: v.detach() for k, v in losses.items()}
+                mean = fabric.all_reduce(detached, reduce_op="mean")
+                values = {k: float(v) for k, v in mean.items()}
                 fabric.log_dict({f"train/{k}": v for k, v in values.items()}, step=self.step)
                 fabric.log("train/lr", self.base_lrs[0] * factor, step=self.step)
                 if self.clip is not None:  # per log interval: the steps since the last log
                     clip = self.clip.since_last_log()
                     fabric.log_dict({f"train/{k}": v for k, v in clip.items()}, step=self.step)
-                show(losses=_format_losses(values))
+                show(losses=format_losses(values))
             show(completed=self.step, epoch=epoch + 1)
             if self.step >= self.total_steps:
                 break
@@ -376,10 +356,6 @@ def _is_refit_point(measured: int) -> bool:
 def _now() -> float:
     """Seconds on a monotonic clock (one place, so tests can drive the training budget)."""
     return time.perf_counter()
-
-
-def _format_losses(values: dict[str, float]) -> str:
-    return " ".join(f"{k.removesuffix('_term')} {v:.3g}" for k, v in values.items())
 
 
 def _diverged(step: int) -> str:
