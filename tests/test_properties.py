@@ -121,8 +121,9 @@ def test_the_config_loader_raises_only_value_errors(items):
     assert isinstance(config, RunConfig)
 
 
-# Not generated: where files go (with the prepared data), the length of training, and the hardware keys (a number of
-# devices or nodes makes Lightning start more processes, each re-running this command).
+# Not generated: where files go (the prepared data too), the length of training, and the
+# hardware keys (a number of devices or nodes makes Lightning start more processes, each
+# re-running this command).
 UNGENERATED = (
     "data",
     "output_dir",

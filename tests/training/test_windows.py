@@ -53,3 +53,31 @@ def test_windows_are_deterministic_and_change_with_epoch(rng):
     first = [a[i]["inputs"].clone() for i in range(len(a))]
     a.set_epoch(1)
     assert any(not np.array_equal(first[i], a[i]["inputs"]) for i in range(len(a)))
+
+
+def test_rank_shards_of_a_global_step_are_the_one_process_step():
+    from bams.training.windows import RankShard
+
+    for n, world, per_rank in [(32, 2, 2), (33, 2, 2), (30, 4, 3), (7, 3, 1)]:
+        single = list(RankShard(n))
+        assert single == list(range(n))
+        shards = [list(RankShard(n, rank, world)) for rank in range(world)]
+        assert {len(s) for s in shards} == {-(-n // world)}  # every rank: the same steps
+        steps = -(-len(shards[0]) // per_rank)
+        assert steps == -(-n // (per_rank * world))  # as many steps as on one process
+        for step in range(steps - 1):  # the last may wrap around (padding)
+            union = sorted(i for s in shards for i in s[step * per_rank : (step + 1) * per_rank])
+            batch = per_rank * world
+            assert union == single[step * batch : (step + 1) * batch]
+
+
+def test_the_global_batch_must_divide_among_the_processes(rng):
+    import pytest
+
+    from bams.training.windows import window_loader
+
+    _, _, p = prepared(rng)
+    ds = WindowDataset(p, 50, 5)
+    assert window_loader(ds, 4, rank=1, world_size=2).batch_size == 2
+    with pytest.raises(ValueError, match="divisible by the 2 processes .* but got 3"):
+        window_loader(ds, 3, rank=0, world_size=2)
