@@ -224,7 +224,7 @@ class TrainConfig:
         ``W`` processes (``devices`` x ``num_nodes``) each draws ``batch_size / W`` windows
         per step, so ``batch_size`` must be a multiple of ``W``, and the steps per epoch,
         the learning-rate schedule and the windows of each step do not depend on ``W`` (see
-        docs/scale.md). On one process: windows per step, as always.
+        README, "Training on GPUs and clusters"). On one process: windows per step, as always.
     window_length
         Frames per training window.
     learning_rate, weight_decay

@@ -85,7 +85,7 @@ def train_network(
     train = config.train
     dataset = WindowDataset(prepared, train.window_length, config.model.hoa_window, seed=train.seed)
     # Each process draws its shard of the epoch's windows, batch_size / world_size a step, so
-    # that a global step draws the same windows on any number of processes (docs/scale.md).
+    # that a global step draws the same windows on any number of processes.
     loader = window_loader(
         dataset, train.batch_size, train.num_workers, fabric.global_rank, fabric.world_size
     )

@@ -2,7 +2,7 @@
 
 The windows of an epoch are drawn from ``(seed, epoch)`` alone; under DDP each process takes
 its shard of them (:class:`RankShard`, from its rank), so one global step draws the same
-windows whatever the number of processes (see docs/scale.md).
+windows whatever the number of processes.
 """
 
 from __future__ import annotations
