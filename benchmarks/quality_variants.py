@@ -182,7 +182,9 @@ VARIANTS: dict[str, Variant] = {
     "default": lambda params, data: (params, data),
     "hoa_window_x0.5": _hoa_window(0.5),
     "hoa_window_x2": _hoa_window(2.0),
-    "hoa_bins_16": _set(hoa_bins=16),
+    "hoa_bins_16": lambda params, data: (
+        None if params.get("hoa_bins") == 16 else ({**params, "hoa_bins": 16}, data)
+    ),
     "all_features_actions": _all_actions,
     "hoa_frames_100pct": _set(hoa_frame_fraction=1.0),
     "latent_width_x2": _latent_width(2.0),
