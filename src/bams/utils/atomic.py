@@ -47,12 +47,7 @@ def temporary_sibling(path: str | os.PathLike) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
-        # One plain message: the temporary name in the original error would confuse.
-        kind = PermissionError if isinstance(err, PermissionError) else OSError
-        raise kind(
-            f"Expected a folder where {str(path)!r} can be written, but {str(path.parent)!r} "
-            f"is not writable ({err.strerror or err})."
-        ) from err
+        raise _not_writable(path, err) from err
     os.close(fd)
     return Path(tmp)
 
@@ -135,11 +130,7 @@ def temporary_directory(path: str | os.PathLike) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
-        kind = PermissionError if isinstance(err, PermissionError) else OSError
-        raise kind(
-            f"Expected a folder where {str(path)!r} can be written, but {str(path.parent)!r} "
-            f"is not writable ({err.strerror or err})."
-        ) from err
+        raise _not_writable(path, err) from err
     return Path(tmp)
 
 
@@ -172,3 +163,12 @@ def publish_directory(tmp: str | os.PathLike, path: str | os.PathLike, overwrite
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return path
+
+
+def _not_writable(path: Path, err: OSError) -> OSError:
+    """One plain message (the temporary name in ``err`` would confuse), of ``err``'s kind."""
+    kind = PermissionError if isinstance(err, PermissionError) else OSError
+    return kind(
+        f"Expected a folder where {str(path)!r} can be written, but {str(path.parent)!r} "
+        f"is not writable ({err.strerror or err})."
+    )
