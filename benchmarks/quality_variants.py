@@ -186,6 +186,10 @@ VARIANTS: dict[str, Variant] = {
         None if params.get("hoa_bins") == 16 else ({**params, "hoa_bins": 16}, data)
     ),
     "all_features_actions": _all_actions,
+    # The two that passed the equal-steps rule, together (the bandit's preset has 16 bins)
+    "latent_width_x2_bins_16": lambda params, data: _latent_width(2.0)(
+        {**params, "hoa_bins": 16}, data
+    ),
     "hoa_frames_100pct": _set(hoa_frame_fraction=1.0),
     "latent_width_x2": _latent_width(2.0),
     "latent_width_x0.5": _latent_width(0.5),

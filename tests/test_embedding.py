@@ -2,10 +2,12 @@ import numpy as np
 import pytest
 import torch
 
+from bams import embedding
 from bams.config import EmbedConfig, EncoderConfig
 from bams.data import Recordings
 from bams.embedding import (
     embed_recordings,
+    iter_embeddings,
     load_embeddings,
     resolve_inference,
     save_embeddings,
@@ -120,3 +122,28 @@ def test_save_and_load_embeddings_round_trip(tmp_path, rng):
             np.testing.assert_array_equal(got[name], expected[name])
     with pytest.raises(ValueError, match="Expected 2 ids"):
         save_embeddings(tmp_path / "x.npz", embeddings, ["a"])
+
+
+def test_iter_embeddings_yields_each_recording_in_order_one_block_at_a_time(
+    network_and_data, monkeypatch
+):
+    net, prep, data = network_and_data
+    config = EmbedConfig(chunk_length=64, max_batch_frames=300, inference_precision="32")
+    whole = embed_recordings(net.encoders, prep, data, EmbedConfig(inference_precision="32"))
+    blocks = []
+    original = embedding._embed_block
+    monkeypatch.setattr(
+        embedding,
+        "_embed_block",
+        lambda models, p, sequences, *rest: (
+            blocks.append(len(sequences)) or original(models, p, sequences, *rest)
+        ),
+    )
+    stream = iter_embeddings(net.encoders, prep, data, config)
+    first = next(stream)
+    assert blocks == [1]  # recording 0 (1,000 frames) is a block: nothing else computed yet
+    rest = list(stream)
+    assert blocks == [1, 2, 1]  # 37 + 400 frames reach 300; the last recording alone
+    for want, have in zip(whole, [first, *rest], strict=True):
+        for name in want:
+            np.testing.assert_allclose(have[name], want[name], atol=1e-5, rtol=0)

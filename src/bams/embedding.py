@@ -9,7 +9,7 @@ common length and batched; causality makes the padding harmless.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from torch.nn.utils import parametrize
 from bams.config import EmbedConfig
 from bams.config.checks import inference_precision
 from bams.data import Recordings, atomic_savez
+from bams.data.store_reader import release_pages
 from bams.preprocessing import Preprocessor
 
 Embedding = dict[str, np.ndarray]
@@ -71,7 +72,6 @@ def inference_encoders(encoders: nn.ModuleDict, device: torch.device) -> nn.Modu
     return copy.deepcopy(encoders).to(device).eval()
 
 
-@torch.inference_mode()
 def embed_recordings(
     encoders: nn.ModuleDict,
     preprocessor: Preprocessor,
@@ -97,6 +97,27 @@ def embed_recordings(
     list of dict
         One ``{name: (T_i, D_name) float32}`` per recording, in order.
     """
+    return list(iter_embeddings(encoders, preprocessor, data, config))
+
+
+def iter_embeddings(
+    encoders: nn.ModuleDict,
+    preprocessor: Preprocessor,
+    data: Recordings,
+    config: EmbedConfig | None = None,
+) -> Iterator[Embedding]:
+    """Embed the recordings of ``data`` one after the other, in order, with bounded memory.
+
+    Consecutive recordings are embedded together in blocks of about ``max_batch_frames``
+    frames (a longer recording is a block of its own), so only one block's outputs are held
+    at a time; with recordings from a store (:mod:`bams.data.store`) the frames read are
+    released once embedded. The parameters are those of :func:`embed_recordings`.
+
+    Yields
+    ------
+    dict
+        ``{name: (T_i, D_name) float32}`` of recording ``i``, for ``i = 0, 1, ...``.
+    """
     config = config or EmbedConfig()
     if config.chunk_length < 1 or config.max_batch_frames < 1:
         raise ValueError(
@@ -107,16 +128,28 @@ def embed_recordings(
     device, use_bf16 = resolve_inference(config.inference_device, config.inference_precision)
     models = inference_encoders(encoders, device)
     overlap = max(int(enc.receptive_field) for enc in models.values()) - 1
+    for block in _plan_blocks(data.lengths, config.max_batch_frames):
+        sequences = [data.sequences[rec] for rec in block]
+        yield from _embed_block(models, preprocessor, sequences, config, overlap, device, use_bf16)
+        release_pages(sequences)
+
+
+@torch.inference_mode()
+def _embed_block(
+    models, preprocessor, sequences, config, overlap, device, use_bf16
+) -> list[Embedding]:
+    """The embeddings of ``sequences`` (one block), chunks batched across its recordings."""
     outputs = [
         {name: np.empty((len(seq), enc.out_channels), np.float32) for name, enc in models.items()}
-        for seq in data.sequences
+        for seq in sequences
     ]
-    chunks = _plan_chunks(data.lengths, config.chunk_length, overlap)
+    lengths = np.array([len(seq) for seq in sequences])
+    chunks = _plan_chunks(lengths, config.chunk_length, overlap)
     for batch in _plan_batches(chunks, config.max_batch_frames):
         width = max(out_end - in_start for _, in_start, _, out_end in batch)
         x = np.zeros((len(batch), preprocessor.n_inputs, width), dtype=np.float32)
         for row, (rec, in_start, _, out_end) in enumerate(batch):
-            seq = data.sequences[rec][in_start:out_end]
+            seq = sequences[rec][in_start:out_end]
             x[row, :, : out_end - in_start] = preprocessor.transform_inputs(seq).T
         inputs = torch.from_numpy(x).to(device)
         with (
@@ -131,6 +164,20 @@ def embed_recordings(
                     row, :, out_start - in_start : out_end - in_start
                 ].T
     return outputs
+
+
+def _plan_blocks(lengths: np.ndarray, block_frames: int) -> list[list[int]]:
+    """Consecutive recordings grouped until a group holds at least ``block_frames`` frames."""
+    blocks, current, frames = [], [], 0
+    for rec, length in enumerate(lengths):
+        current.append(rec)
+        frames += int(length)
+        if frames >= block_frames:
+            blocks.append(current)
+            current, frames = [], 0
+    if current:
+        blocks.append(current)
+    return blocks
 
 
 def _plan_chunks(lengths: np.ndarray, chunk_length: int, overlap: int) -> list[tuple]:

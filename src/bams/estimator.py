@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from bams.config.params import (
     params_from_config,
 )
 from bams.data import as_recordings
-from bams.embedding import Embedding, embed_recordings
+from bams.embedding import Embedding, embed_recordings, iter_embeddings
 from bams.layout import CHECKPOINT_DIR, CONFIG_FILE, LAST_CHECKPOINT, MODEL_FILE
 from bams.models import BAMSNetwork
 from bams.preprocessing import Preprocessor
@@ -255,6 +256,24 @@ class BAMS(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "network_")
         data = as_recordings(X)
         return embed_recordings(
+            self.network_.encoders, self.preprocessor_, data, self.get_config().embed
+        )
+
+    def iter_transform(self, X) -> Iterator[Embedding]:
+        """Embed recordings one at a time, in order: :meth:`transform` for data larger than memory.
+
+        Only a block of recordings' embeddings is held at a time
+        (:func:`bams.embedding.iter_embeddings`); pass the result to
+        :func:`bams.io.exports.write_embeddings` with a ``.bams`` path to write them as they come.
+
+        Yields
+        ------
+        dict
+            ``{"short_term": (T_i, D1), "long_term": (T_i, D2), ...}`` of recording ``i``.
+        """
+        check_is_fitted(self, "network_")
+        data = as_recordings(X)
+        return iter_embeddings(
             self.network_.encoders, self.preprocessor_, data, self.get_config().embed
         )
 

@@ -60,7 +60,7 @@ def embed_run(
     data_path: str | Path | None = None,
     **overrides,
 ) -> Path:
-    """Embed recordings with the model of a run; write ``output`` (.npz, .csv, .parquet, .h5).
+    """Embed recordings with the model of a run; write ``output`` (any embeddings format).
 
     Parameters
     ----------
@@ -68,7 +68,8 @@ def embed_run(
         A run directory (its ``model.pt``), or a model or checkpoint file.
     output
         The embeddings file, in the format of its extension
-        (:func:`bams.io.exports.write_embeddings`); never one of the inputs.
+        (:func:`bams.io.exports.write_embeddings`); never one of the inputs. A ``.bams``
+        store is written recording by recording, so its size is not bounded by memory.
     data_path
         The recordings (default: the file the run was trained on).
     **overrides
@@ -91,7 +92,10 @@ def embed_run(
 
     embeddings_format(output)  # an unknown extension is refused before any work
     data = Recordings.load(data_path)
-    return write_embeddings(output, model.transform(data), data.ids, data.frame_rate)
+    metadata = {"model": str(model_path.resolve()), "data": str(Path(data_path).resolve())}
+    return write_embeddings(
+        output, model.iter_transform(data), data.ids, data.frame_rate, metadata, data.groups
+    )
 
 
 @dataclass

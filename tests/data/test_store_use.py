@@ -1,5 +1,7 @@
 """A store-backed Recordings in use: subsets, parts, statistics, training, the commands."""
 
+import os
+
 import numpy as np
 import pytest
 from data_helpers import assert_same_recordings
@@ -9,6 +11,7 @@ import bams.preprocessing as preprocessing
 from bams import BAMS
 from bams.cli import app
 from bams.data import Recordings, open_store, write_store
+from bams.data.store_reader import release_pages
 from bams.preprocessing import Preprocessor
 
 
@@ -119,3 +122,24 @@ def test_simulate_writes_a_store(tmp_path):
     assert isinstance(data.sequences[0], np.memmap)
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 2 and "Error: Expected a new path to write" in again.output
+
+
+def _resident_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_released_pages_leave_memory_and_read_back_unchanged(tmp_path, rng):
+    values = rng.normal(size=(200_000, 64)).astype(np.float32)  # 49 MiB
+    Recordings([values]).save(tmp_path / "big.bams")
+    want = float(values.sum(dtype=np.float64))
+    del values
+    data = Recordings.load(tmp_path / "big.bams")
+    before = _resident_kib()
+    assert float(data.sequences[0].sum(dtype=np.float64)) == want  # every page read
+    read = _resident_kib()
+    release_pages([*data.sequences, np.zeros(3)])  # arrays in memory are skipped
+    released = _resident_kib()
+    assert read - before > 40_000 and read - released > 40_000
+    assert float(data.sequences[0].sum(dtype=np.float64)) == want

@@ -1,4 +1,4 @@
-"""Embeddings files by extension: .npz, .csv, .parquet, .h5."""
+"""Embeddings files by extension: .npz, .csv, .parquet, .h5, .bams."""
 
 import numpy as np
 import pytest
@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 from bams import BAMS
 from bams.cli import app
 from bams.data import Recordings
+from bams.data.store_reader import store_attributes
 from bams.embedding import embeddings_metadata
 from bams.io.exports import embeddings_frame, read_embeddings, write_embeddings
 
@@ -45,7 +46,9 @@ def test_frame_has_one_row_per_frame_and_the_documented_columns(rng):
     assert table["motif"].tolist()[:5] == [0, 1, 0, 1, 0]
 
 
-@pytest.mark.parametrize("name", ["emb.npz", "emb.csv", "emb.parquet", "emb.h5", "emb.hdf5"])
+@pytest.mark.parametrize(
+    "name", ["emb.npz", "emb.csv", "emb.parquet", "emb.h5", "emb.hdf5", "emb.bams"]
+)
 def test_round_trip_of_each_format(tmp_path, rng, name):
     if name.endswith(".parquet"):
         pytest.importorskip("pyarrow")
@@ -63,6 +66,12 @@ def test_round_trip_of_each_format(tmp_path, rng, name):
             np.testing.assert_array_equal(have[latent], want[latent])
     if name.endswith(".npz"):
         assert embeddings_metadata(path) == {"model": "x"}
+    elif name.endswith(".bams"):
+        assert store_attributes(path) == {"model": "x"}
+        assert all(isinstance(e["long_term"].base, np.memmap) for e in got)  # read lazily
+        stored = Recordings.load(path)
+        assert stored.frame_rate == 25.0 and stored.ids == ids
+        assert stored.feature_names[:5] == [*(f"short_term_{d}" for d in range(4)), "long_term_0"]
     else:
         import pandas as pd
 
@@ -79,8 +88,42 @@ def test_unknown_extension_is_refused_without_writing(tmp_path, rng, name):
     with pytest.raises(ValueError) as err:
         write_embeddings(tmp_path / name, _embeddings(rng), ["a", "b", "c"], 30.0)
     assert str(err.value) == (
-        f"Expected an embeddings file ending in .npz, .csv, .parquet or .h5, but got {name!r}."
+        "Expected an embeddings file ending in .npz, .csv, .parquet, .h5 or .bams, but got "
+        f"{name!r}."
     )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_is_written_from_a_stream_and_replaces_only_a_store(tmp_path, rng):
+    embeddings = _embeddings(rng)
+    consumed = []
+
+    def stream():
+        for i, e in enumerate(embeddings):
+            consumed.append(i)
+            yield e
+
+    path = write_embeddings(
+        tmp_path / "emb.bams", stream(), ["a", "b", "c"], 30.0, groups=["g", "g", "h"]
+    )
+    assert consumed == [0, 1, 2] and Recordings.load(path).groups == ["g", "g", "h"]
+    again = _embeddings(rng)
+    write_embeddings(path, again, ["x", "y", "z"], 30.0)  # a store is replaced, like a file
+    ids, got = read_embeddings(path)
+    assert ids == ["x", "y", "z"]
+    np.testing.assert_array_equal(got[2]["short_term"], again[2]["short_term"])
+    other = tmp_path / "notes.bams"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        write_embeddings(other, embeddings, ["a", "b", "c"], 30.0)
+    assert (other / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("ids", [["a", "b"], ["a", "b", "c", "d"]])
+def test_a_store_with_ids_that_do_not_match_is_not_written(tmp_path, rng, ids):
+    with pytest.raises(ValueError, match=f"Expected {len(ids)} embeddings"):
+        write_embeddings(tmp_path / "emb.bams", _embeddings(rng), ids, 30.0)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -108,3 +151,18 @@ def test_embed_command_writes_csv(tmp_path, trained_run):
     errors = [line for line in refused.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "'emb.txt'" in errors[0]
     assert not (tmp_path / "emb.txt").exists()
+
+
+def test_embed_command_streams_into_a_store(tmp_path, trained_run):
+    run, data = trained_run
+    out = tmp_path / "emb.bams"
+    result = runner.invoke(app, ["embed", str(run), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    ids, got = read_embeddings(out)
+    model = BAMS.load(run / "model.pt")
+    expected = model.transform(data)
+    assert ids == data.ids
+    for want, have in zip(expected, got, strict=True):
+        for name in want:
+            np.testing.assert_allclose(have[name], want[name], rtol=0, atol=1e-6)
+    assert store_attributes(out)["model"] == str((run / "model.pt").resolve())

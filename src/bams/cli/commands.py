@@ -99,10 +99,13 @@ def embed(
         Path, typer.Argument(help="A run directory (its model.pt), or a model or checkpoint file.")
     ],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Embeddings file: .npz, .csv, .parquet or .h5.")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Embeddings file: .npz, .csv, .parquet, .h5 or .bams (a store)."
+        ),
     ],
     data: Annotated[
-        Path | None, typer.Option(help="Recordings file (.npz). (default: the run's data)")
+        Path | None, typer.Option(help="Recordings file (.npz or .bams). (default: the run's data)")
     ] = None,
     chunk_length: Annotated[
         int | None, typer.Option(help="Output frames per chunk. (default: the run's, 16384)")

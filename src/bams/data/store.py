@@ -102,6 +102,9 @@ class StoreWriter:
         Replace an existing store at ``path`` (only once the new one is complete).
     shard_bytes
         Close a shard once it holds this many bytes of frames.
+    attributes
+        Text items kept in the meta file (e.g. which model made embeddings);
+        :func:`~bams.data.store_reader.store_attributes` reads them.
 
     Raises
     ------
@@ -132,6 +135,7 @@ class StoreWriter:
         source: str | os.PathLike | None = None,
         overwrite: bool = False,
         shard_bytes: int = SHARD_BYTES,
+        attributes: Mapping[str, object] | None = None,
     ) -> None:
         self.path = Path(path)
         if self.path.suffix != STORE_SUFFIX:
@@ -147,6 +151,7 @@ class StoreWriter:
             raise ValueError(problems[0])
         self._names, self._actions = feature_names, actions
         self.source = None if source is None else str(source)
+        self.attributes = {str(k): str(v) for k, v in (attributes or {}).items()}
         self.overwrite, self.shard_bytes = overwrite, int(shard_bytes)
         self._tmp: Path | None = temporary_directory(self.path)
         self._ids: list[str] = []
@@ -319,6 +324,7 @@ class StoreWriter:
             "ids": self._ids,
             "groups": None if self._groups[0] is None else self._groups,
             "source": self.source,
+            "attributes": self.attributes,
             "shards": self._shards,
             "recordings": {"shard": shard, "offset": offset, "length": length},
             "frame_labels": [{"name": n, "kind": k} for n, k in self._frame_kinds.items()],

@@ -10,6 +10,7 @@ were validated when the store was written; they are read only when used, through
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import zipfile
 from pathlib import Path
@@ -29,7 +30,7 @@ from bams.data.store import (
 if TYPE_CHECKING:
     from bams.data.recordings import Recordings
 
-__all__ = ["convert", "is_store", "open_store"]
+__all__ = ["convert", "is_store", "open_store", "release_pages", "store_attributes"]
 
 
 def is_store(path: str | os.PathLike) -> bool:
@@ -82,6 +83,41 @@ def open_store(path: str | os.PathLike) -> Recordings:
         sequence_labels=_sequence_labels(path, meta),
         source=str(path),
     )
+
+
+def store_attributes(path: str | os.PathLike) -> dict[str, str]:
+    """The text items a store was written with (``StoreWriter(attributes=)``; empty if none).
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        As :func:`open_store`, if ``path`` is not a readable store.
+    """
+    attributes = _read_meta(Path(path)).get("attributes") or {}
+    return {str(k): str(v) for k, v in dict(attributes).items()}
+
+
+def release_pages(arrays) -> None:
+    """Drop the pages of ``arrays`` (views of a store's memmaps) from this process's memory.
+
+    Pages of a file mapping that were read stay resident, and count in the process's RSS,
+    until the system needs the memory; a pass over a store larger than memory would show an
+    RSS as large as what it read. The data stay in the operating system's page cache and are
+    mapped again, unchanged, on the next read. Arrays that are not memmap views are skipped.
+    """
+    for array in arrays:
+        base, mapped = array, None
+        while base is not None and mapped is None:
+            mapped = getattr(base, "_mmap", None)
+            base = getattr(base, "base", None)
+        if mapped is None or not isinstance(array, np.ndarray) or array.nbytes == 0:
+            continue
+        start = array.__array_interface__["data"][0]
+        origin = np.frombuffer(mapped, np.uint8).__array_interface__["data"][0]
+        first = (start - origin) // mmap.PAGESIZE * mmap.PAGESIZE
+        end = min(len(mapped), start - origin + array.nbytes)
+        if end > first:
+            mapped.madvise(mmap.MADV_DONTNEED, first, end - first)
 
 
 def _read_meta(path: Path) -> dict:
