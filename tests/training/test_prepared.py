@@ -1,5 +1,6 @@
 """The prepared training data on disk: same windows as in memory, bounded memory, reuse."""
 
+import os
 import pickle
 import tracemalloc
 
@@ -112,6 +113,28 @@ def test_writing_to_disk_never_holds_the_data_in_memory(tmp_path, rng, monkeypat
     monkeypatch.undo()
     assert peak < size / 4, (peak, size)  # in memory: more than size
     assert valid == pytest.approx(float(PreparedRecordings.build(data, prep).inputs[:, -1].mean()))
+    counted = open_prepared(tmp_path / "prepared", data, prep)
+    assert counted.valid_frames is not None
+    counted.valid_frames = None  # read back from the arrays instead
+    assert counted.valid_fraction() == pytest.approx(valid)
+
+
+def _resident_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS"))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
+def test_windows_read_from_disk_do_not_stay_in_memory(tmp_path, rng):
+    data = Recordings([rng.normal(size=(100_000, 63)).astype(np.float32) for _ in range(2)])
+    prep = Preprocessor(n_bins=4).fit(data)
+    disk = write_prepared(tmp_path / "prepared", data, prep)  # 51 MB of inputs
+    del data
+    dataset = WindowDataset(disk, window_length=1000, hoa_window=5, seed=0)
+    before = _resident_kib()
+    total = sum(float(dataset[i]["inputs"].sum()) for i in range(len(dataset)))  # every frame
+    grown = _resident_kib() - before
+    assert np.isfinite(total) and grown < 10_000, grown
 
 
 def test_long_recordings_are_written_in_blocks(tmp_path, rng, monkeypatch):

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from bams.data import Recordings
+from bams.data.store_reader import release_pages
 from bams.preprocessing import Preprocessor
 from bams.utils.atomic import atomic_write, publish_directory, temporary_directory
 
@@ -64,6 +65,7 @@ class PreparedRecordings:
     starts: np.ndarray
     lengths: np.ndarray
     directory: Path | None = None
+    valid_frames: int | None = None
 
     @classmethod
     def build(cls, data: Recordings, preprocessor: Preprocessor) -> PreparedRecordings:
@@ -72,8 +74,13 @@ class PreparedRecordings:
         total = int(lengths.sum())
         inputs = np.empty((total, preprocessor.n_inputs), dtype=np.float32)
         bins = np.empty((total, preprocessor.n_actions), dtype=np.int16)
-        _fill(inputs, bins, data, starts, preprocessor)
-        return cls(inputs=inputs, bins=bins, starts=starts, lengths=lengths)
+        valid, row = 0, 0
+        for block_inputs, block_bins in _blocks(data, preprocessor):
+            rows = slice(row, row + len(block_inputs))
+            inputs[rows], bins[rows] = block_inputs, block_bins
+            valid += int(block_inputs[:, -1].sum(dtype=np.float64))
+            row = rows.stop
+        return cls(inputs, bins, starts, lengths, valid_frames=valid)
 
     @property
     def n_inputs(self) -> int:
@@ -91,10 +98,15 @@ class PreparedRecordings:
         return self.inputs[start : start + length], self.bins[start : start + length]
 
     def valid_fraction(self) -> float:
-        """Fraction of frames with every (not optional) feature observed, read in blocks."""
+        """Fraction of frames with every (not optional) feature observed.
+
+        Counted when the data were prepared; read in blocks otherwise.
+        """
         total = len(self.inputs)
         if not total:
             return 0.0
+        if self.valid_frames is not None:
+            return self.valid_frames / total
         valid = sum(
             float(self.inputs[a : a + BLOCK_FRAMES, -1].sum(dtype=np.float64))
             for a in range(0, total, BLOCK_FRAMES)
@@ -140,6 +152,7 @@ def open_prepared(
     directory = Path(directory)
     try:
         meta = json.loads((directory / _META).read_text(encoding="utf-8"))
+        valid = meta.pop("valid_frames", None)
         if meta != prepared_key(data, preprocessor):
             return None
         inputs = np.load(directory / _INPUTS, mmap_mode="r")
@@ -150,7 +163,9 @@ def open_prepared(
     if inputs.shape != (total, n_inputs) or bins.shape != (total, n_actions):
         return None
     lengths, starts = _layout(data)
-    return PreparedRecordings(inputs, bins, starts, lengths, directory=directory)
+    return PreparedRecordings(
+        inputs, bins, starts, lengths, directory=directory, valid_frames=valid
+    )
 
 
 def write_prepared(
@@ -179,21 +194,28 @@ def write_prepared(
 
 
 def write_prepared_into(directory: Path, data: Recordings, preprocessor: Preprocessor) -> None:
-    """Write the arrays and ``meta.json`` into the existing, empty folder ``directory``."""
-    lengths, starts = _layout(data)
-    total = int(lengths.sum())
-    inputs = np.lib.format.open_memmap(
-        directory / _INPUTS, mode="w+", dtype=np.float32, shape=(total, preprocessor.n_inputs)
-    )
-    bins = np.lib.format.open_memmap(
-        directory / _BINS, mode="w+", dtype=np.int16, shape=(total, preprocessor.n_actions)
-    )
-    _fill(inputs, bins, data, starts, preprocessor)
-    inputs.flush()
-    bins.flush()
-    del inputs, bins
-    key = json.dumps(prepared_key(data, preprocessor), indent=1)
-    atomic_write(directory / _META, key)  # last: a folder with its meta is complete
+    """Write the arrays and ``meta.json`` into the existing, empty folder ``directory``.
+
+    The arrays are written as a stream of blocks, never mapped: neither the recordings read
+    (store pages are released, :func:`~bams.data.store_reader.release_pages`) nor the rows
+    written stay in this process's memory.
+    """
+    total = int(np.sum(data.lengths))
+    layouts = [
+        ((total, preprocessor.n_inputs), np.float32),
+        ((total, preprocessor.n_actions), np.int16),
+    ]
+    valid = 0
+    with (directory / _INPUTS).open("wb") as inputs, (directory / _BINS).open("wb") as bins:
+        for handle, (shape, dtype) in zip((inputs, bins), layouts, strict=True):
+            header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "shape": shape}
+            np.lib.format.write_array_header_2_0(handle, {**header, "fortran_order": False})
+        for block_inputs, block_bins in _blocks(data, preprocessor):
+            inputs.write(np.ascontiguousarray(block_inputs, np.float32).data)
+            bins.write(np.ascontiguousarray(block_bins, np.int16).data)
+            valid += int(block_inputs[:, -1].sum(dtype=np.float64))
+    key = {**prepared_key(data, preprocessor), "valid_frames": valid}
+    atomic_write(directory / _META, json.dumps(key, indent=1))  # last: the folder is complete
 
 
 def _layout(data: Recordings) -> tuple[np.ndarray, np.ndarray]:
@@ -202,17 +224,16 @@ def _layout(data: Recordings) -> tuple[np.ndarray, np.ndarray]:
     return lengths, starts
 
 
-def _fill(inputs, bins, data: Recordings, starts: np.ndarray, preprocessor: Preprocessor):
-    """Preprocess each recording into its rows, ``BLOCK_FRAMES`` frames at a time.
+def _blocks(data: Recordings, preprocessor: Preprocessor):
+    """``(inputs, bins)`` of each recording in order, ``BLOCK_FRAMES`` frames at a time.
 
     Both steps are per frame, so blocks give the values of one whole-recording pass.
     """
-    for seq, start in zip(data.sequences, starts, strict=True):
+    for seq in data.sequences:
         for a in range(0, len(seq), BLOCK_FRAMES):
             block = seq[a : a + BLOCK_FRAMES]
-            rows = slice(int(start) + a, int(start) + a + len(block))
-            inputs[rows] = preprocessor.transform_inputs(block)
-            bins[rows] = preprocessor.quantize_actions(block)
+            yield preprocessor.transform_inputs(block), preprocessor.quantize_actions(block)
+            release_pages([block])
 
 
 def _state_digest(preprocessor: Preprocessor) -> str:

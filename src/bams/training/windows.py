@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from bams.data.store_reader import release_pages
 from bams.training.prepared import PreparedRecordings
 
 __all__ = ["PreparedRecordings", "RankShard", "WindowDataset", "window_loader"]
@@ -67,6 +68,10 @@ class WindowDataset(Dataset):
             (self.window_length + self.hoa_window, prepared.n_actions), -1, dtype=np.int64
         )
         bins[:n_bins] = prepared.bins[start : start + n_bins]
+        if prepared.directory is not None:  # a memmap: read pages would stay in memory
+            release_pages(
+                [prepared.inputs[start : start + n_in], prepared.bins[start : start + n_bins]]
+            )
         return {"inputs": torch.from_numpy(inputs), "bins": torch.from_numpy(bins)}
 
 
