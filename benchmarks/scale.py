@@ -224,6 +224,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="data-loader workers")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     parser.add_argument("--keep", action="store_true", help="keep the prepared folder")
+    parser.add_argument("--generate-only", action="store_true", help="write the store, stop")
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -237,6 +238,8 @@ def main() -> None:
     results["generate"] = generate(args.folder / "data.bams", args.gigabytes)
     results["generate"]["wall_s"] = time.perf_counter() - start
     print("generate", results["generate"], flush=True)
+    if args.generate_only:
+        return
     for phase in ("open", "prepare", "train_memory", "train_disk"):
         results[phase] = run_phase(phase, args)
         print(phase, results[phase], flush=True)
