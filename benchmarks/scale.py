@@ -19,13 +19,18 @@ The model is the paper's MABe mouse configuration (preset ``mabe_mice``: 68 feat
 latent dimensions each; whole 1,800-frame windows, batch 32), untrained: speed and memory do
 not depend on the weights. Results go to ``benchmarks/results/scale.json``.
 
-    python benchmarks/scale.py [--gigabytes 30] [--folder runs/scale] [--steps 20]
+    python benchmarks/scale.py [--gigabytes 30] [--folder runs/scale] [--steps 20] \
+        [--phases generate open prepare train_memory train_disk embed]
+
+The phases that time training and embedding want the machine to themselves; ``--phases``
+runs some of them now and the others later (each result is kept in the results file).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -37,6 +42,7 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parent / "results" / "scale.json"
 N_FEATURES, N_ACTIONS = 68, 9
 RECORDING_FRAMES = 108_000  # one hour at 30 Hz
+PHASES = ("generate", "open", "prepare", "train_memory", "train_disk", "embed")
 TARGETS = {"open_s": 1.0, "train_rss_gb": 4.0, "train_ratio": 0.9, "embed_rss_gb": 2.0}
 
 
@@ -224,7 +230,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="data-loader workers")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     parser.add_argument("--keep", action="store_true", help="keep the prepared folder")
-    parser.add_argument("--generate-only", action="store_true", help="write the store, stop")
+    parser.add_argument(
+        "--phases",
+        nargs="+",
+        choices=PHASES,
+        default=list(PHASES),
+        help="phases to run (the results of earlier ones are kept in --results)",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -232,26 +244,26 @@ def main() -> None:
         print(json.dumps(child(args.child, args)))
         return
     args.folder.mkdir(parents=True, exist_ok=True)
-    results = {"machine": _machine(), "gigabytes": args.gigabytes, "steps": args.steps}
-    results["workers"] = args.workers
-    start = time.perf_counter()
-    results["generate"] = generate(args.folder / "data.bams", args.gigabytes)
-    results["generate"]["wall_s"] = time.perf_counter() - start
-    print("generate", results["generate"], flush=True)
-    if args.generate_only:
-        return
-    for phase in ("open", "prepare", "train_memory", "train_disk"):
-        results[phase] = run_phase(phase, args)
+    results = json.loads(args.results.read_text()) if args.results.is_file() else {}
+    if results.get("gigabytes") != args.gigabytes:
+        results = {}  # another store: earlier phases do not count
+    results.update(gigabytes=args.gigabytes, steps=args.steps, workers=args.workers)
+    results["machine"] = _machine()
+    for phase in args.phases:
+        if phase == "generate":
+            start = time.perf_counter()
+            results[phase] = generate(args.folder / "data.bams", args.gigabytes)
+            results[phase]["wall_s"] = time.perf_counter() - start
+        else:
+            if phase == "embed" and not args.keep:  # room on disk for the embeddings
+                shutil.rmtree(args.folder / "prepared", ignore_errors=True)
+            results[phase] = run_phase(phase, args)
         print(phase, results[phase], flush=True)
-    if not args.keep:
-        import shutil
-
-        shutil.rmtree(args.folder / "prepared", ignore_errors=True)  # room for the embeddings
-    results["embed"] = run_phase("embed", args)
-    print("embed", results["embed"], flush=True)
-    report(results)
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(results, indent=1) + "\n")
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results, indent=1) + "\n")
+    if all(phase in results for phase in PHASES):
+        report(results)
+        args.results.write_text(json.dumps(results, indent=1) + "\n")
 
 
 def _machine() -> str:
