@@ -249,6 +249,22 @@ def test_statistics_from_a_deterministic_subsample(rng, monkeypatch):
     np.testing.assert_allclose(a.center_, np.median(sample, axis=0), rtol=1e-6)
 
 
+def test_large_data_are_sampled_in_runs_of_consecutive_frames(monkeypatch):
+    monkeypatch.setattr(preprocessing, "_MAX_STAT_FRAMES", 640)
+    # Feature 0 numbers every frame of every recording: runs show as steps of 1.
+    lengths = [1000, 130, 5000, 64]
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    data = Recordings([(o + np.arange(n, dtype=float))[:, None] for o, n in zip(offsets, lengths)])
+    sample = preprocessing._sample_frames(data)[:, 0].astype(int)
+    assert len(sample) == 640 == len(set(sample))
+    runs = sample.reshape(10, 64)
+    assert np.all(np.diff(runs, axis=1) == 1)  # 10 runs of 64 consecutive frames ...
+    owner = np.searchsorted(np.cumsum(lengths), runs, side="right")
+    assert np.all(owner == owner[:, :1])  # ... each inside one recording ...
+    assert np.all((runs[:, 0] - offsets[owner[:, 0]]) % 64 == 0)  # ... on aligned slots
+    np.testing.assert_array_equal(sample, preprocessing._sample_frames(data)[:, 0])
+
+
 def test_small_data_uses_every_frame(train):
     sample = preprocessing._sample_frames(train)
     np.testing.assert_array_equal(sample, np.concatenate(train.sequences))

@@ -19,10 +19,12 @@ import numpy as np
 import torch
 
 from bams.data import Recordings
+from bams.data.store_reader import release_pages
 
 # Statistics use at most this many frames (sampled deterministically) to bound memory and, on
 # a store, the reading: only the sampled rows of the memory-mapped recordings are read.
 _MAX_STAT_FRAMES = 1_000_000
+_STAT_RUN = 64  # consecutive frames read together when sampling (about 4 pages of 68 features)
 _IQR_TO_STD = 1.349
 
 
@@ -43,10 +45,11 @@ class Preprocessor:
     -----
     :meth:`fit` computes every statistic (medians, inter-quartile ranges, the bin ranges of
     the actions) on at most 1,000,000 frames (``_MAX_STAT_FRAMES``): all frames of a smaller
-    training set, else a deterministic uniform sample of frames. On a store (``.bams``) only
-    the sampled rows are read. With a million frames the sampling error (one standard
-    error, normal data) is about 0.001 standard deviations for the median and 0.005 for the
-    0.5 and 99.5 percentiles.
+    training set, else a deterministic uniform sample of runs of 64 consecutive frames
+    (``_STAT_RUN``). On a store (``.bams``) only the sampled runs are read. The sampling error
+    (one standard error, normal data) is about 0.001 standard deviations for the median and
+    0.005 for the 0.5 and 99.5 percentiles when the frames of a run are independent, and at
+    most 0.01 and 0.04 when they are identical (15,625 runs).
 
     Examples
     --------
@@ -215,18 +218,36 @@ def _optional_mask(names: Sequence[str], patterns: Sequence[str]) -> np.ndarray:
 
 
 def _sample_frames(data: Recordings) -> np.ndarray:
-    """All frames, or a deterministic sample of them, without concatenating everything first."""
-    lengths = data.lengths
-    if lengths.sum() <= _MAX_STAT_FRAMES:
+    """All frames, or a deterministic sample of them, without concatenating everything first.
+
+    The sample is ``_MAX_STAT_FRAMES`` frames in runs of ``_STAT_RUN`` consecutive frames
+    (aligned slots of each recording, drawn without replacement; single frames where the
+    recordings are too short for enough runs): on a store a run is one read of a few pages,
+    where single frames spread over all the data would touch (and map) most of its pages.
+    """
+    lengths = np.asarray(data.lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total <= _MAX_STAT_FRAMES:
         return np.concatenate(data.sequences, axis=0)
     rng = np.random.default_rng(0)
-    # Sorted rows, read recording by recording: a memory-mapped recording reads only the
-    # pages of the rows picked, in order.
-    picked = np.sort(rng.choice(int(lengths.sum()), _MAX_STAT_FRAMES, replace=False))
-    ends = np.cumsum(lengths)
-    cuts = np.searchsorted(picked, ends)
-    rows = np.split(picked, cuts[:-1])
-    return np.concatenate(
-        [data.sequences[i][r - (ends[i] - lengths[i])] for i, r in enumerate(rows) if len(r)],
-        axis=0,
-    )
+    slots = lengths // _STAT_RUN
+    n_runs = -(-_MAX_STAT_FRAMES // _STAT_RUN)
+    if slots.sum() >= n_runs:
+        picked = np.sort(rng.choice(int(slots.sum()), n_runs, replace=False))
+        ends = np.cumsum(slots)
+        owner = np.searchsorted(ends, picked, side="right")
+        first = (picked - (ends - slots)[owner]) * _STAT_RUN
+        rows = first[:, None] + np.arange(_STAT_RUN)
+        owner, rows = np.repeat(owner, _STAT_RUN)[:_MAX_STAT_FRAMES], rows.ravel()
+    else:
+        picked = np.sort(rng.choice(total, _MAX_STAT_FRAMES, replace=False))
+        ends = np.cumsum(lengths)
+        owner = np.searchsorted(ends, picked, side="right")
+        rows = picked - (ends - lengths)[owner]
+    rows = rows[: len(owner)]
+    parts = []
+    for rec in np.unique(owner):
+        sequence = data.sequences[rec]
+        parts.append(sequence[rows[owner == rec]])  # sorted rows: read in order
+        release_pages([sequence])
+    return np.concatenate(parts, axis=0)
