@@ -11,8 +11,13 @@ from quality_time import HEADLINE
 
 
 def paired_deltas(table: dict, domain: str, variant: str, budget: str) -> list[list[float]]:
-    """Per headline measure, the best latent's change (variant - default) for each seed."""
-    base, other = table.get((domain, "default", budget)), table.get((domain, variant, budget))
+    """Per headline measure, the best latent's change (variant - default) for each seed.
+
+    A budget ``B+time`` (the variant trained for as long as the default trains ``B``, its
+    steps scaled by its measured cost per step) is compared with the default's ``B``.
+    """
+    base = table.get((domain, "default", budget.split("+")[0]))
+    other = table.get((domain, variant, budget))
     if not base or not other:
         return []
     out = []
@@ -59,9 +64,12 @@ def ablation_block(table: dict) -> str:
             "over seeds, paired by seed), then in how many of those measures the variant's "
             "mean is higher, and the seeds. Budget `s2min`: a fixed number of optimizer steps "
             "per domain, those a default run trains in 2 minutes on this machine; `sN`: N "
-            "steps; `mM`: M minutes. At equal steps a variant that costs more per step (wider "
-            "latents, more HoA frames, the EMA target) is favoured; runs shared the machine, "
-            "so their times are not compared here.",
+            "steps; `mM`: M minutes; `s2min+time`: the variant's steps for the time the "
+            "default trains `s2min` (the steps divided by the variant's cost per step, measured "
+            "alone by benchmarks/variant_cost.py), against the default's `s2min`. At equal "
+            "steps a variant that costs more per step (wider latents, more HoA frames, the EMA "
+            "target) is favoured; runs shared the machine, so their times are not compared "
+            "here.",
             "",
             *lines,
         ]

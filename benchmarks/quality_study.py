@@ -79,6 +79,11 @@ def main() -> None:
         type=float,
         help="--minutes as fixed steps: minutes x this speed (measured alone on this machine)",
     )
+    parser.add_argument(
+        "--label",
+        help="name of the one --steps budget, e.g. 's2min+time': a variant's steps for the "
+        "time the default trains s2min, compared with the default's s2min",
+    )
     parser.add_argument("--cebra-iterations", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
     parser.add_argument("--max-train-frames", type=int, default=10_000, help="per readout fit")
@@ -142,6 +147,10 @@ def budgets(args, domain: str) -> list[dict]:
         raise SystemExit(
             f"--steps auto: no 2-minute step count is measured for {domain}; give --steps N."
         )
+    if args.label:
+        if len(args.steps) != 1 or args.steps[0] == "auto":
+            raise SystemExit("--label names one --steps N budget.")
+        return [{"steps": int(args.steps[0]), "label": args.label}]
     return [
         {"steps": STEPS_AT_2_MINUTES[domain], "label": "s2min"}
         if s == "auto"
