@@ -69,12 +69,13 @@ def generate(path: Path, gigabytes: float, seed: int = 0) -> dict:
     return {"recordings": n, "frames": n * RECORDING_FRAMES, "seconds": seconds, "reused": False}
 
 
-def config(steps: int, workers: int):
+def config(steps: int, workers: int, accelerator: str = "cpu"):
     from bams.presets import get_preset
 
     run = get_preset("mabe_mice")
     run.train.max_steps, run.train.num_workers = steps, workers
-    run.train.accelerator, run.train.precision = "cpu", "32"
+    run.train.accelerator, run.train.precision = accelerator, "32"
+    run.embed.inference_device = "cuda" if accelerator == "gpu" else "cpu"
     return run
 
 
@@ -117,7 +118,7 @@ def child(phase: str, args: argparse.Namespace) -> dict:
     opened = time.perf_counter() - start
     if phase == "open":
         return {"seconds": opened, "recordings": len(data), "frames": int(data.lengths.sum())}
-    run = config(args.steps, args.workers)
+    run = config(args.steps, args.workers, args.accelerator)
     prep = preprocessor(data, run)
     if phase == "prepare":
         start = time.perf_counter()
@@ -229,6 +230,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="timed training steps")
     parser.add_argument("--workers", type=int, default=2, help="data-loader workers")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads")
+    parser.add_argument("--accelerator", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--keep", action="store_true", help="keep the prepared folder")
     parser.add_argument(
         "--phases",
