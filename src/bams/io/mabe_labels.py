@@ -129,7 +129,7 @@ def check_split(split: object, source: str) -> dict[str, list[str]]:
 
 
 def load_mabe_labels(path: str | os.PathLike[str]) -> dict:
-    """Load a MABe labels file (e.g. ``mouse_triplet_test_labels.npy``) and check its layout.
+    """Load a MABe labels file (e.g. ``mouse_triplets_test_labels.npy``) and check its layout.
 
     Parameters
     ----------

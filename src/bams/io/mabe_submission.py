@@ -23,7 +23,13 @@ from bams.io.mabe import validate_submission
 from bams.io.mabe_frame_map import check_frame_map
 from bams.utils.atomic import atomic_write
 
-__all__ = ["DEFAULT_NORMALIZATION", "NORMALIZATIONS", "build_submission", "write_submission"]
+__all__ = [
+    "DEFAULT_NORMALIZATION",
+    "NORMALIZATIONS",
+    "build_submission",
+    "normalization_mode",
+    "write_submission",
+]
 
 _BATCH_CLIPS = 128  # clips embedded at once when a model is given, to bound memory
 NORMALIZATIONS = ("global", "per_frame_index", "none")
@@ -115,7 +121,7 @@ def build_submission(
     order, start = list(spans), sum(lengths.values())
     present = [c for c in order if c in members]
     embeddings = _filled(model_or_embeddings, data, present, members, spans, start, max_dims)
-    mode = _normalization(standardize)
+    mode = normalization_mode(standardize)
     spans_present = [spans[c] for c in present]
     if mode == "global":
         _standardize(embeddings, spans_present)
@@ -211,8 +217,14 @@ def _filled(
     return embeddings
 
 
-def _normalization(standardize: bool | str) -> str:
-    """The normalization mode that ``standardize`` names; one clear error otherwise."""
+def normalization_mode(standardize: bool | str) -> str:
+    """The normalization mode ``standardize`` names (``True``: global, ``False``: none).
+
+    Raises
+    ------
+    ValueError
+        If ``standardize`` is not a bool or one of :data:`NORMALIZATIONS`.
+    """
     if standardize is True or standardize is False:
         return "global" if standardize else "none"
     if standardize not in NORMALIZATIONS:

@@ -25,7 +25,7 @@ from bams.datasets.mabe import mabe_recordings
 from bams.io.mabe_files import MabeFiles, find_mabe_files
 from bams.io.mabe_frame_map import clips_in_map_order, load_frame_map
 from bams.io.mabe_keypoints import SPECIES, load_mabe_keypoints
-from bams.io.mabe_submission import DEFAULT_NORMALIZATION, NORMALIZATIONS
+from bams.io.mabe_submission import DEFAULT_NORMALIZATION, normalization_mode
 from bams.pipelines.study import Study, StudyContext, run_study
 from bams.training.run_dir import check_run_dir
 from bams.utils.paths import check_outputs_apart
@@ -192,10 +192,7 @@ def _run_config(
 ) -> RunConfig:
     """The checked run configuration (before training: a bad setting fails at once)."""
     config = mabe_config(species, overrides, epochs)
-    if normalization not in NORMALIZATIONS:
-        raise ValueError(
-            f"Expected a normalization among {list(NORMALIZATIONS)}, but got {normalization!r}."
-        )
+    normalization_mode(normalization)  # a bad name fails before any work
     if social and not config.model.optional_features:
         config.model.optional_features = list(SOCIAL_OPTIONAL)
     return config

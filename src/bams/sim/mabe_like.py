@@ -74,7 +74,7 @@ class MabeLikeFiles:
     test
         Content of ``mouse_triplet_test.npy`` (the other clips, no annotations).
     labels
-        Content of ``mouse_triplet_test_labels.npy``: vocabulary, task types, label array of
+        Content of ``mouse_triplets_test_labels.npy``: vocabulary, task types, label array of
         the test clips in file order, frame number map.
     split
         ``{'UserTrain', 'SubmissionTrain', 'publicTest', 'privateTest'}`` clip lists.
@@ -92,7 +92,7 @@ class MabeLikeFiles:
         paths = {
             "train": directory / "mouse_triplet_train.npy",
             "test": directory / "mouse_triplet_test.npy",
-            "labels": directory / "mouse_triplet_test_labels.npy",
+            "labels": directory / "mouse_triplets_test_labels.npy",  # the official name
             "split": directory / "mouse_triplet_split.npy",
         }
         for key, path in paths.items():
