@@ -15,10 +15,11 @@ import time
 import torch
 from torch import nn
 
-from bams.config import RunConfig
+from bams.config import RunConfig, resolve_timescales
 from bams.models import BAMSNetwork
 from bams.models.tcn import FastDropout
 from bams.preprocessing import Preprocessor
+from bams.presets import get_preset
 from bams.training.loop import make_fabric, train_network
 from bams.training.objective import bams_losses
 from bams.training.windows import PreparedRecordings, WindowDataset
@@ -77,7 +78,8 @@ def main() -> None:
     args = parser.parse_args()
 
     data = mabe_like(BATCH * (args.steps + 3))
-    config = RunConfig()
+    config = get_preset("mabe_mice")  # the paper's network, whatever the defaults
+    config.model = resolve_timescales(config.model, 30.0)  # the encoders' seconds at 30 Hz
     config.train.accelerator = args.accelerator
     config.train.logger = "none"
     prep = Preprocessor(config.model.hoa_bins).fit(data)
