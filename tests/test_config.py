@@ -29,14 +29,14 @@ def test_field_names_are_unique_across_sections():
 def test_default_encoders():
     encoders = default_encoders()
     assert sorted(encoders) == ["long_term", "short_term"]
-    assert encoders["short_term"].channels == [64, 64, 32, 32]
+    assert encoders["short_term"].channels == [64, 64, 32, 64]
     # In seconds (the paper's 1365 frames at 30 Hz), converted to frames at fit time.
     assert encoders["long_term"].dilation_base is None
     assert encoders["long_term"].receptive_field_s == pytest.approx(45.5)
     assert encoders["long_term"].bootstrap_max_offset is None
     # A fresh dict each time: mutating one config never leaks into another.
     encoders["short_term"].channels.append(1)
-    assert default_encoders()["short_term"].channels == [64, 64, 32, 32]
+    assert default_encoders()["short_term"].channels == [64, 64, 32, 64]
     assert ModelConfig().encoders is not ModelConfig().encoders
 
 

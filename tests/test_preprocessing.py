@@ -254,7 +254,9 @@ def test_large_data_are_sampled_in_runs_of_consecutive_frames(monkeypatch):
     # Feature 0 numbers every frame of every recording: runs show as steps of 1.
     lengths = [1000, 130, 5000, 64]
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    data = Recordings([(o + np.arange(n, dtype=float))[:, None] for o, n in zip(offsets, lengths)])
+    data = Recordings(
+        [(o + np.arange(n, dtype=float))[:, None] for o, n in zip(offsets, lengths, strict=True)]
+    )
     sample = preprocessing._sample_frames(data)[:, 0].astype(int)
     assert len(sample) == 640 == len(set(sample))
     runs = sample.reshape(10, 64)

@@ -67,7 +67,10 @@ def test_config_defaults_follow_the_paper():
         1800,
         500,
     )
+    # The paper's encoders and bins, not the defaults: 2 x 32 latents x 2 aggregates = 128.
     assert config.model.encoders["long_term"].channels == [64, 64, 64, 32, 32]
+    assert config.model.encoders["short_term"].channels == [64, 64, 32, 32]
+    assert config.model.hoa_bins == 32
     assert mabe_config("fly", epochs=2).train.window_length == 4500
 
 

@@ -39,7 +39,7 @@ def parameter_defaults() -> dict[str, Any]:
     --------
     >>> defaults = parameter_defaults()
     >>> defaults["hoa_bins"], defaults["encoders"], defaults["output_dir"]
-    (32, None, None)
+    (16, None, None)
     """
     out: dict[str, Any] = {}
     for cls in SECTIONS.values():
