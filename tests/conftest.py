@@ -5,22 +5,13 @@ import copy
 import numpy as np
 import pytest
 
+from tiny_settings import TINY_ENCODERS
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A freshly seeded random generator, so every test is reproducible."""
     return np.random.default_rng(0)
-
-
-TINY_ENCODERS = {
-    "short_term": {"channels": [8, 8], "dilation_base": 2, "warmup": 4},
-    "long_term": {
-        "channels": [8, 8],
-        "dilation_base": 4,
-        "warmup": 8,
-        "bootstrap_max_offset": None,
-    },
-}
 
 
 # Keyword arguments of a BAMS model small enough to train in a second on CPU.

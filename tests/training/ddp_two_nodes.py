@@ -6,21 +6,17 @@ trains the tiny model of :data:`PARAMS` from the store ``DATA`` into ``RUN`` wit
 """
 
 import sys
+from pathlib import Path
 
 from bams import BAMS
 from bams.data import Recordings
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, outside pytest
+from tiny_settings import TINY_ENCODERS  # noqa: E402
+
 ENCODERS = {  # no dropout: the random draws of each rank would differ from one process's
     name: {**settings, "dropout": 0.0, "bootstrap_weight": 0.0}
-    for name, settings in {
-        "short_term": {"channels": [8, 8], "dilation_base": 2, "warmup": 4},
-        "long_term": {
-            "channels": [8, 8],
-            "dilation_base": 4,
-            "warmup": 8,
-            "bootstrap_max_offset": None,
-        },
-    }.items()
+    for name, settings in TINY_ENCODERS.items()
 }
 # Settings where a 2-rank step computes what a 1-rank step with the same global batch does:
 # no random draw inside a batch (every HoA frame used, no dropout, bootstrap terms weighted
