@@ -86,25 +86,6 @@ def preprocessor(data, run):
     return Preprocessor(model.hoa_bins, model.hoa_quantiles, model.optional_features).fit(data)
 
 
-def seconds_per_step(prepared, prep, run, steps: int) -> float:
-    """Seconds per step of ``train_network``, net of its set-up (difference of two runs)."""
-    from bams.config import resolve_timescales
-    from bams.models import BAMSNetwork
-    from bams.training.loop import make_fabric, train_network
-
-    run.model = resolve_timescales(run.model, 30.0)
-    times = []
-    for n in (2, 2 + steps):
-        run.train.max_steps = n
-        fabric = make_fabric(run.train)
-        fabric.seed_everything(0, verbose=False)
-        network = BAMSNetwork.from_config(run.model, prep.n_inputs, prep.n_actions)
-        start = time.perf_counter()
-        train_network(fabric, network, prepared, run, progress=False)
-        times.append(time.perf_counter() - start)
-    return (times[1] - times[0]) / steps
-
-
 def child(phase: str, args: argparse.Namespace) -> dict:
     """One phase in this (fresh) process; its result as a dict."""
     import torch
@@ -134,7 +115,11 @@ def child(phase: str, args: argparse.Namespace) -> dict:
             prepared = open_prepared(args.folder / "prepared", data, prep)
             if prepared is None:
                 raise SystemExit("Expected the prepared folder of the prepare phase.")
-        seconds = seconds_per_step(prepared, prep, run, args.steps)
+        from bams.config import resolve_timescales
+        from train_throughput import loop_seconds_per_step
+
+        run.model = resolve_timescales(run.model, data.frame_rate)
+        seconds = loop_seconds_per_step(prepared, prep, run, args.steps)
         frames = run.train.batch_size * run.train.window_length
         return {"seconds_per_step": seconds, "frames_per_s": frames / seconds}
     return embed(data, prep, run, args)
