@@ -8,11 +8,14 @@ both; raw features, their PCA, raw features averaged over the long-term receptiv
 untrained BAMS; CEBRA-Time with ``--peers cebra``; the BAMS ablations with ``--ablations``
 (each trains another model as long as the main one).
 
-Writes the tables to ``docs/benchmarks/quadrupeds.md`` (between its markers) and the report's
-figures to ``docs/benchmarks/``; the run itself (model, embeddings, evaluation, report) goes
-to ``--output``.
+``--robots`` picks the population: ``anymal`` (ANYmal B and C, the paper's pair and the
+dataset's default) or ``unitree`` (A1 and Aliengo). Writes the tables to
+``docs/benchmarks/quadrupeds.md`` (between the population's markers) and the report's figures
+to ``docs/benchmarks/quadrupeds_{robots}_*.png``; the run itself (data, model, embeddings,
+evaluation, report) goes to ``--output`` (default ``runs/quadrupeds-benchmark-{robots}``).
 
-    python benchmarks/quadrupeds.py --peers cebra     # about 20 min simulation, 30 min training
+    python benchmarks/quadrupeds.py --peers cebra     # about 20 min simulation, 40 min training
+    python benchmarks/quadrupeds.py --peers cebra --robots unitree
 """
 
 from __future__ import annotations
@@ -25,10 +28,10 @@ from pathlib import Path
 
 from bams.evaluation.run import EvaluationConfig
 from bams.pipelines.quadrupeds import FRAME_TASKS, SEQUENCE_TASKS, QuadrupedRun, run_quadrupeds
+from bams.sim.quadrupeds.robots import ROBOT_PAIRS
 from common import write_between_markers
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks"
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 FIGURES = ("readout_bars_recording", "pca", "timeline", "loss")
 LATENTS = ("BAMS short_term", "BAMS long_term", "BAMS both")
 
@@ -38,18 +41,24 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="trajectories kept")
     parser.add_argument("--steps", type=int, default=3000, help="training steps")
     parser.add_argument("--workers", type=int, default=2, help="simulation processes")
-    parser.add_argument("--output", type=Path, default=Path("runs/quadrupeds-benchmark"))
+    parser.add_argument("--robots", choices=sorted(ROBOT_PAIRS), default="anymal")
+    parser.add_argument("--output", type=Path, help="default runs/quadrupeds-benchmark-ROBOTS")
     parser.add_argument("--peers", nargs="*", default=[], help="e.g. cebra")
     parser.add_argument("--ablations", action="store_true", help="train the BAMS ablations")
     parser.add_argument("--docs", type=Path, default=DOCS, help="where tables and figures go")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run")
     parser.add_argument("--overwrite", action="store_true", help="replace a finished run")
     args = parser.parse_args()
+    args.output = args.output or Path(f"runs/quadrupeds-benchmark-{args.robots}")
 
     tasks = [*SEQUENCE_TASKS, *FRAME_TASKS]
     evaluation = EvaluationConfig.paper(tasks=tasks, peers=args.peers, ablations=args.ablations)
     run = QuadrupedRun(
-        n_trajectories=args.n, max_steps=args.steps, workers=args.workers, evaluation=evaluation
+        n_trajectories=args.n,
+        max_steps=args.steps,
+        workers=args.workers,
+        robot_types=ROBOT_PAIRS[args.robots],
+        evaluation=evaluation,
     )
     start = time.perf_counter()
     result = run_quadrupeds(
@@ -71,15 +80,16 @@ def main() -> None:
     for name in FIGURES:
         source = args.output / "report" / f"{name}.png"
         if source.is_file():
-            shutil.copyfile(source, args.docs / f"quadrupeds_{name}.png")
+            shutil.copyfile(source, args.docs / f"quadrupeds_{args.robots}_{name}.png")
     settings = (
-        f"{args.n} trajectories, {args.steps} training steps, readouts trained on 20% of the "
+        f"{', '.join(ROBOT_PAIRS[args.robots])}: {args.n} trajectories, {args.steps} "
+        "training steps, readouts trained on 20% of the "
         f"trajectories and tested on 80% (random_state 42). Times (s, 2 CPU cores): "
         + ", ".join(f"{k} {v:.0f}" for k, v in times.items())
         + "."
     )
     block = "\n".join([settings, "", table, "", *[f"- {line}" for line in verdict]])
-    write_block(args.docs / "quadrupeds.md", block)
+    write_block(args.docs / "quadrupeds.md", block, args.robots)
     (args.output / "benchmark.json").write_text(json.dumps({"times": times, "rows": rows}))
 
 
@@ -146,13 +156,14 @@ def verdict_lines(rows: list[dict]) -> list[str]:
     return lines
 
 
-def write_block(path: Path, block: str) -> None:
-    """Put ``block`` between the result markers of ``path`` (created if missing)."""
+def write_block(path: Path, block: str, robots: str) -> None:
+    """Put ``block`` between the result markers of ``robots`` in ``path`` (created if missing)."""
+    begin, end = f"<!-- results-{robots}:begin -->", f"<!-- results-{robots}:end -->"
     if not path.is_file():
-        path.write_text(f"# Quadrupeds benchmark\n\n{BEGIN}\n{END}\n")
-    elif BEGIN not in (text := path.read_text()) or END not in text:
-        path.write_text(f"{text}\n{BEGIN}\n{END}\n")
-    write_between_markers(path, BEGIN, END, block)
+        path.write_text(f"# Quadrupeds benchmark\n\n{begin}\n{end}\n")
+    elif begin not in (text := path.read_text()) or end not in text:
+        path.write_text(f"{text}\n{begin}\n{end}\n")
+    write_between_markers(path, begin, end, block)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The main job: simulated quadrupeds -> train BAMS -> embed -> linear readouts -> report.
 
-The default data are legged robots simulated with MuJoCo (:mod:`bams.sim.quadrupeds`): two
-morphologies with randomized mass and commanded speed (factors of a whole trajectory) walking
-over terrain whose type changes every few seconds (a factor of the moment). ``dataset=
+The default data are legged robots simulated with MuJoCo (:mod:`bams.sim.quadrupeds`): the
+paper's two morphologies, ANYmal B and C, with randomized mass and commanded speed (factors of
+a whole trajectory) walking over terrain whose type changes every few seconds (a factor of the
+moment). ``dataset=
 "synthetic"`` runs the earlier demo on synthetic recordings with a slow class and style and a
 fast hidden state.
 """
@@ -20,14 +21,14 @@ from bams.pipelines.study import StudyResult, run_study
 from bams.pipelines.synthetic import synthetic_study
 
 DATASETS = ("quadrupeds", "synthetic")
-# About 200 trajectories (about 4 minutes of simulation on 2 processes) and 5 minutes of
-# training (0.7 s per step of 32 trajectories on 2 CPU cores).
+# About 200 trajectories (about 2.5 minutes of simulation on 2 processes: the ANYmals keep
+# about 70% of their attempts) and 5 minutes of training.
 DEMO_TRAJECTORIES = 200
 DEMO_STEPS = 430
 QUADRUPEDS = (
-    "Two robot morphologies with randomized trunk mass and commanded speed (fixed per "
-    "trajectory) walk over terrain of five types (changing every few seconds); BAMS sees "
-    "only their 12 joint angles and 12 joint velocities at 50 Hz."
+    "Two robot morphologies (ANYmal B and C) with randomized trunk mass and commanded speed "
+    "(fixed per trajectory) walk over terrain of five types (changing every few seconds); "
+    "BAMS sees only their 12 joint angles and 12 joint velocities at 50 Hz."
 )
 
 

@@ -42,10 +42,10 @@ def simulate_quadrupeds(
     robots: Annotated[
         str,
         typer.Option(
-            help="Robot types: 'unitree' (a1,aliengo), 'anymal' (anymal_b,anymal_c, the "
-            "paper's pair) or a comma-separated list of them."
+            help="Robot types: 'anymal' (anymal_b,anymal_c, the paper's pair), 'unitree' "
+            "(a1,aliengo) or a comma-separated list of them."
         ),
-    ] = "unitree",
+    ] = "anymal",
     render: Annotated[
         Path | None, typer.Option(help="Also render the first trajectory to this .gif.")
     ] = None,
@@ -64,11 +64,9 @@ def simulate_quadrupeds(
 
     if render is not None and render.suffix.lower() != ".gif":
         fail(f"Expected a --render path ending in .gif, but got {str(render)!r}.", code=2)
-    from bams.sim.quadrupeds.robots import ROBOT_PAIRS
+    from bams.sim.quadrupeds.robots import robot_population
 
-    robot_types = ROBOT_PAIRS.get(robots) or tuple(
-        name.strip() for name in robots.split(",") if name.strip()
-    )
+    robot_types = or_exit(robot_population, robots)
     options = {
         "seed": seed,
         "duration": duration,

@@ -16,6 +16,7 @@ from bams.data import Recordings
 from bams.evaluation.evaluate import EvaluationConfig
 from bams.pipelines.study import Study, StudyResult, run_study
 from bams.presets import preset_params
+from bams.sim.quadrupeds.robots import DEFAULT_ROBOTS
 
 __all__ = [
     "FRAME_TASKS",
@@ -50,6 +51,9 @@ class QuadrupedRun:
         Range of the terrain difficulty.
     duration
         Recorded seconds per trajectory.
+    robot_types
+        Robot presets simulated (default: the paper's pair, ANYmal B and C; see
+        :data:`bams.sim.quadrupeds.robots.ROBOT_PAIRS`).
     evaluation
         Readout settings (default: the paper's split, every baseline, the six factors).
     model_params
@@ -62,6 +66,7 @@ class QuadrupedRun:
     workers: int = 2
     difficulty: tuple[float, float] = (0.0, 1.0)
     duration: float = 20.0
+    robot_types: tuple[str, ...] = DEFAULT_ROBOTS
     evaluation: EvaluationConfig = field(
         default_factory=lambda: EvaluationConfig.paper(tasks=[*SEQUENCE_TASKS, *FRAME_TASKS])
     )
@@ -76,6 +81,7 @@ def quadruped_data(
     workers: int = 2,
     difficulty: tuple[float, float] = (0.0, 1.0),
     duration: float = 20.0,
+    robot_types: tuple[str, ...] = DEFAULT_ROBOTS,
     progress: bool = True,
 ) -> Recordings:
     """Load the quadruped dataset at ``path``, or simulate it there (resumable) if it is not.
@@ -84,7 +90,7 @@ def quadruped_data(
     ----------
     path
         ``.npz`` file; reused when it was generated with the same arguments and simulator.
-    n_trajectories, seed, workers, difficulty, duration, progress
+    n_trajectories, seed, workers, difficulty, duration, robot_types, progress
         See :func:`bams.sim.quadrupeds.dataset.generate_quadrupeds`.
 
     Returns
@@ -101,6 +107,7 @@ def quadruped_data(
         output=path,
         difficulty=difficulty,
         duration=duration,
+        robot_types=tuple(robot_types),
         progress=progress,
         cache=True,
     )
@@ -122,6 +129,7 @@ def quadruped_study(run: QuadrupedRun | None = None, data_path: str | Path | Non
             workers=run.workers,
             difficulty=run.difficulty,
             duration=run.duration,
+            robot_types=run.robot_types,
         )
 
     params = {**preset_params("quadrupeds"), **run.model_params}

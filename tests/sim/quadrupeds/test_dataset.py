@@ -50,7 +50,7 @@ def test_recordings_names_shapes_and_labels(simulated):
         assert [len(v) for v in simulated.frame_labels[name]] == [50, 50, 50]
     assert set(np.concatenate(simulated.frame_labels["terrain_type"])) <= set(TERRAIN_TYPES)
     labels = simulated.sequence_labels
-    assert set(labels["robot_type"].tolist()) <= {"a1", "aliengo"}
+    assert set(labels["robot_type"].tolist()) <= {"anymal_b", "anymal_c"}  # the default pair
     assert np.all((labels["command_speed"] >= 0.3) & (labels["command_speed"] <= 1.0))
     assert np.all(labels["body_mass"] > labels["trunk_mass"])
     kinds = {task.name: task.kind for task in tasks_from(simulated)}

@@ -39,7 +39,7 @@ def test_renders_the_first_trajectory(fake, monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"q000000 rendered to {gif}" in result.output
     options = {"seed": 0, "duration": 0.2, "difficulty": (0.0, 1.0)}
-    assert calls == [(0, {**options, "robot_types": ("a1", "aliengo")})]
+    assert calls == [(0, {**options, "robot_types": ("anymal_b", "anymal_c")})]
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_robots_picks_the_population(fake, tmp_path, robots, expected):
 def test_unknown_robots_fail_clearly(fake, tmp_path):
     result = simulate("-n", "1", "-o", str(tmp_path / "q.npz"), "--robots", "anymal_d")
     assert result.exit_code == 2
-    assert "Expected robot_types among" in result.output
+    assert "Expected robots among" in result.output
     assert "anymal_d" in result.output
 
 

@@ -3,13 +3,18 @@ import hashlib
 import numpy as np
 import pytest
 
+from bams.pipelines.quadrupeds import QuadrupedRun
+from bams.sim.quadrupeds.dataset import GenerationConfig
+from bams.sim.quadrupeds.episode import sample_params
 from bams.sim.quadrupeds.robots import (
+    DEFAULT_ROBOTS,
     LEG_SIDE,
     LEGS,
     PRESETS,
     ROBOT_PAIRS,
     get_morphology,
     model_xml,
+    robot_population,
 )
 
 mujoco = pytest.importorskip("mujoco")
@@ -65,6 +70,28 @@ def test_the_pairs_name_existing_presets():
     assert ROBOT_PAIRS["unitree"] == ("a1", "aliengo")
     assert ROBOT_PAIRS["anymal"] == ("anymal_b", "anymal_c")
     assert {name for pair in ROBOT_PAIRS.values() for name in pair} <= set(PRESETS)
+
+
+def test_the_default_population_is_the_papers_pair():
+    assert ROBOT_PAIRS["anymal"] == DEFAULT_ROBOTS
+    assert GenerationConfig().robot_types == DEFAULT_ROBOTS
+    assert QuadrupedRun().robot_types == DEFAULT_ROBOTS
+    params, _ = sample_params(0, 0)
+    assert params.robot_type in DEFAULT_ROBOTS
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [("unitree", ("a1", "aliengo")), ("anymal", ("anymal_b", "anymal_c")), (" a1 ,", ("a1",))],
+)
+def test_robot_population_reads_pairs_and_lists(spec, expected):
+    assert robot_population(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["anymal_d", "", "a1,,b2"])
+def test_robot_population_names_the_unknown(spec):
+    with pytest.raises(ValueError, match="Expected robots among"):
+        robot_population(spec)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

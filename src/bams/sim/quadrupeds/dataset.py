@@ -35,7 +35,7 @@ from bams.sim.quadrupeds.episode import (
     run_episode,
     sample_params,
 )
-from bams.sim.quadrupeds.robots import PRESETS
+from bams.sim.quadrupeds.robots import DEFAULT_ROBOTS, PRESETS
 from bams.sim.quadrupeds.storage import FRAME_LABELS, Attempt, DatasetFiles, read_attempts
 from bams.sim.quadrupeds.terrain import TERRAIN_TYPES
 
@@ -75,7 +75,7 @@ class GenerationConfig:
     duration: float = 20.0
     warmup: float = 1.5
     difficulty: tuple[float, float] = (0.0, 1.0)
-    robot_types: tuple[str, ...] = ("a1", "aliengo")
+    robot_types: tuple[str, ...] = DEFAULT_ROBOTS
     speed_range: tuple[float, float] = (0.3, 1.0)
     mass_range: tuple[float, float] = (0.8, 1.2)
     terrain_types: tuple[str, ...] = TERRAIN_TYPES

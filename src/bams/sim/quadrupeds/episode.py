@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bams.sim.quadrupeds.controller import TrotController
-from bams.sim.quadrupeds.robots import JOINTS, LEGS, build_model, get_morphology
+from bams.sim.quadrupeds.robots import DEFAULT_ROBOTS, JOINTS, LEGS, build_model, get_morphology
 from bams.sim.quadrupeds.terrain import TERRAIN_TYPES, Terrain, make_terrain
 
 PHYSICS_DT = 0.005
@@ -119,7 +119,7 @@ def sample_params(
     index: int,
     *,
     difficulty: tuple[float, float] = (0.0, 1.0),
-    robot_types: tuple[str, ...] = ("a1", "aliengo"),
+    robot_types: tuple[str, ...] = DEFAULT_ROBOTS,
     speed_range: tuple[float, float] = (0.3, 1.0),
     mass_range: tuple[float, float] = (0.8, 1.2),
     terrain_types: tuple[str, ...] = TERRAIN_TYPES,
@@ -134,8 +134,9 @@ def sample_params(
     difficulty
         Range of the segments' difficulties (uniform).
     robot_types
-        Morphology presets to choose from (uniform); the default is the Unitree pair,
-        ``ROBOT_PAIRS["anymal"]`` of :mod:`bams.sim.quadrupeds.robots` the paper's.
+        Morphology presets to choose from (uniform); the default is the paper's pair
+        (ANYmal B and C), ``ROBOT_PAIRS["unitree"]`` of :mod:`bams.sim.quadrupeds.robots`
+        the Unitree A1 and Aliengo.
     speed_range
         Range of commanded speeds (m/s, uniform).
     mass_range
@@ -153,7 +154,7 @@ def sample_params(
     Examples
     --------
     >>> params, terrain = sample_params(0, 3)
-    >>> params.robot_type in ("a1", "aliengo"), len(terrain.types)
+    >>> params.robot_type in ("anymal_b", "anymal_c"), len(terrain.types)
     (True, 8)
     """
     rng = np.random.default_rng([seed, index])

@@ -184,15 +184,43 @@ PRESETS: dict[str, Morphology] = {
         height_ratio=0.8,
     ),
 }
-"""The morphologies (robot types), by name: ``a1`` and ``aliengo`` (the dataset's default pair)
-and ``anymal_b`` and ``anymal_c`` (the paper's pair)."""
+"""The morphologies (robot types), by name: ``anymal_b`` and ``anymal_c`` (the paper's pair,
+the dataset's default) and ``a1`` and ``aliengo`` (the Unitree pair)."""
 
 
 ROBOT_PAIRS: dict[str, tuple[str, str]] = {
     "unitree": ("a1", "aliengo"),
     "anymal": ("anymal_b", "anymal_c"),
 }
-"""Named robot populations (``robot_types`` of a dataset): ``unitree`` is the default."""
+"""Named robot populations (``robot_types`` of a dataset): ``anymal`` is the default."""
+
+DEFAULT_ROBOTS: tuple[str, ...] = ROBOT_PAIRS["anymal"]
+"""The default ``robot_types`` of a dataset: the paper's pair, ANYmal B and ANYmal C."""
+
+
+def robot_population(spec: str) -> tuple[str, ...]:
+    """Robot types from a name of :data:`ROBOT_PAIRS` or a comma-separated list of presets.
+
+    Raises
+    ------
+    ValueError
+        If a name is not a pair or a preset, or the list is empty.
+
+    Examples
+    --------
+    >>> robot_population("anymal"), robot_population("anymal_c, a1")
+    (('anymal_b', 'anymal_c'), ('anymal_c', 'a1'))
+    """
+    if spec in ROBOT_PAIRS:
+        return ROBOT_PAIRS[spec]
+    names = tuple(name.strip() for name in spec.split(",") if name.strip())
+    unknown = [name for name in names if name not in PRESETS]
+    if not names or unknown:
+        known = sorted(ROBOT_PAIRS) + sorted(PRESETS)
+        raise ValueError(
+            f"Expected robots among {known} (or a comma-separated list), but got {spec!r}."
+        )
+    return names
 
 
 def get_morphology(name: str) -> Morphology:
