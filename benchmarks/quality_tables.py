@@ -18,6 +18,7 @@ from common import write_between_markers
 
 START, END = "<!-- quality:start -->", "<!-- quality:end -->"
 ABLATIONS = "<!-- quality-ablations:start -->", "<!-- quality-ablations:end -->"
+CURRENT = "<!-- quality-ablations-current:start -->", "<!-- quality-ablations-current:end -->"
 LATENTS = ("BAMS short_term", "BAMS long_term", "BAMS both")
 UNTRAINED = tuple(f"untrained {m}" for m in LATENTS)
 COLUMNS = {
@@ -190,7 +191,9 @@ def write_tables(root: Path, docs: Path, screen: Path | None = None) -> None:
     """Write the generated parts of docs/quality.md and the time figure; print the targets.
 
     The main tables and the time curve come from ``root``; the ablation table from ``screen``
-    when given (the ablations measured against earlier defaults), else from ``root``.
+    when given (the ablations measured against earlier defaults), else from ``root``; with a
+    ``screen``, the variants run in ``root`` (against the current defaults) get a table of
+    their own.
     """
     results = load_results(root)
     if not results:
@@ -207,6 +210,7 @@ def write_tables(root: Path, docs: Path, screen: Path | None = None) -> None:
     for (start, end), body in (
         ((START, END), main),
         (ABLATIONS, ablation_block(screened)),
+        (CURRENT, ablation_block(table) if screen is not None else ""),
     ):
         if not body:
             print(f"no results for {start}: that part of {path} is left as it is")

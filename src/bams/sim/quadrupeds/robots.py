@@ -1,10 +1,10 @@
 """Parametric 12-DoF quadruped models: morphology presets and an MJCF builder.
 
 The presets follow published robot descriptions (masses, trunk size, hip positions, link
-lengths, foot radius, torque limits): Unitree A1 and Aliengo (the default pair of the dataset),
-and ANYbotics ANYmal B and ANYmal C (the paper's pair, from MuJoCo Menagerie; see below).
-Collision uses only boxes, capsules and spheres, so the package ships no mesh assets and the
-morphology is a knob: every number below can be changed in a :class:`Morphology`.
+lengths, foot radius, torque limits): ANYbotics ANYmal B and C (the paper's pair and the
+dataset's default, from MuJoCo Menagerie) and Unitree A1 and Aliengo. Collision uses only
+boxes, capsules and spheres, so no mesh assets ship and every number is a knob of a
+:class:`Morphology`.
 
 Coordinates: x forward, y left, z up. Legs are ordered FR, FL, RR, RL and each has a hip
 abduction joint (about x), a thigh joint and a calf joint (both about y); a positive thigh angle
@@ -141,14 +141,11 @@ PRESETS: dict[str, Morphology] = {
     ),
     # ANYmal B and C: google-deepmind/mujoco_menagerie, anybotics_anymal_b/anymal_b.xml and
     # anybotics_anymal_c/anymal_c.xml (body positions, inertial masses, position actuators'
-    # forcerange); docs/quadrupeds.md tabulates them. The abduction axis is along x, so the
-    # thigh joint's x (HFE, 0.0635 / 0.0599 m ahead of the abduction joint) is the hip x here.
-    # thigh_offset sums the lateral offsets from the abduction axis to the foot (thigh joint,
-    # knee and foot); thigh_length is the HFE-KFE distance and calf_length the KFE-foot centre
-    # distance in the leg plane (the real shank is crooked: our zero calf angle is the straight
-    # line from knee to foot). Front knees point backward, hind knees forward: composed through
-    # its frames, the "standing" keyframe of anybotics_anymal_c/anymal_c_mjx.xml puts the front
-    # knees behind and the hind knees ahead of their hip-foot lines.
+    # forcerange); docs/quadrupeds.md tabulates them and how they map here. Hip x is the thigh
+    # joint's (HFE) x; thigh_offset sums the lateral offsets from the abduction axis to the
+    # foot; calf_length is the straight knee-foot distance (the real shank is crooked). Front
+    # knees point backward, hind knees forward, as the "standing" keyframe of
+    # anybotics_anymal_c/anymal_c_mjx.xml puts them.
     "anymal_b": Morphology(
         name="anymal_b",
         trunk_mass=19.2035,
@@ -184,16 +181,14 @@ PRESETS: dict[str, Morphology] = {
         height_ratio=0.8,
     ),
 }
-"""The morphologies (robot types), by name: ``anymal_b`` and ``anymal_c`` (the paper's pair,
-the dataset's default) and ``a1`` and ``aliengo`` (the Unitree pair)."""
+"""The morphologies (robot types) by name: the ANYmal pair and the Unitree pair."""
 
 
 ROBOT_PAIRS: dict[str, tuple[str, str]] = {
     "unitree": ("a1", "aliengo"),
     "anymal": ("anymal_b", "anymal_c"),
 }
-"""Named robot populations (``robot_types`` of a dataset): ``anymal`` is the default."""
-
+"""Named robot populations (``robot_types`` of a dataset)."""
 DEFAULT_ROBOTS: tuple[str, ...] = ROBOT_PAIRS["anymal"]
 """The default ``robot_types`` of a dataset: the paper's pair, ANYmal B and ANYmal C."""
 
