@@ -154,15 +154,7 @@ class BAMS(TransformerMixin, BaseEstimator):
         run_dir = Path(self.output_dir) if self.output_dir is not None else None
         if run_dir is not None:
             check_run_dir(run_dir, resume=resume, overwrite=overwrite)
-        resume_from, preprocessor = None, None
-        if resume:
-            resume_from, preprocessor = self._resume_state(run_dir, config)
-        if preprocessor is None:
-            preprocessor = Preprocessor(
-                config.model.hoa_bins, config.model.hoa_quantiles, config.model.optional_features
-            ).fit(data)
-        else:
-            preprocessor.check_compatible(data)
+        resume_from, preprocessor = self._starting_state(data, config, run_dir, resume)
         fabric = make_fabric(config.train, run_dir)
         # On disk, rank 0 stages the prepared data and publishes them once the run has
         # claimed its directory; the other processes open them after launch.
@@ -195,16 +187,37 @@ class BAMS(TransformerMixin, BaseEstimator):
                 self.verbose,
             )
             network.load_state_dict(weights)
-            self.network_ = network.eval()
-            self.preprocessor_ = preprocessor
-            self.receptive_fields_ = network.receptive_fields
-            self.frame_rate_ = float(data.frame_rate)
-            self.history_ = history
-            self.n_features_in_ = data.n_features
-            self.data_source_ = config.data
+            self._set_fitted(network, preprocessor, data, history, config.data)
             if run_dir is not None and fabric.is_global_zero:
                 self.save(run_dir / MODEL_FILE)
         return self
+
+    def _starting_state(self, data, config, run_dir, resume: bool):
+        """The checkpoint to resume from (or ``None``) and the fitted preprocessor.
+
+        When resuming, the saved run's preprocessor (checked against ``data``); else one fitted
+        on ``data``.
+        """
+        resume_from, preprocessor = None, None
+        if resume:
+            resume_from, preprocessor = self._resume_state(run_dir, config)
+        if preprocessor is None:
+            preprocessor = Preprocessor(
+                config.model.hoa_bins, config.model.hoa_quantiles, config.model.optional_features
+            ).fit(data)
+        else:
+            preprocessor.check_compatible(data)
+        return resume_from, preprocessor
+
+    def _set_fitted(self, network, preprocessor, data, history, data_source) -> None:
+        """The fitted attributes (``network_``, ``preprocessor_``, ...) of a finished run."""
+        self.network_ = network.eval()
+        self.preprocessor_ = preprocessor
+        self.receptive_fields_ = network.receptive_fields
+        self.frame_rate_ = float(data.frame_rate)
+        self.history_ = history
+        self.n_features_in_ = data.n_features
+        self.data_source_ = data_source
 
     @staticmethod
     def _claimed(run_dir: Path | None, is_global_zero: bool, overwrite: bool):
