@@ -22,9 +22,10 @@ from bams.pipelines.synthetic import synthetic_study
 
 DATASETS = ("quadrupeds", "synthetic")
 # About 200 trajectories (about 2.5 minutes of simulation on 2 processes: the ANYmals keep
-# about 70% of their attempts) and 5 minutes of training.
+# about 70% of their attempts) and 5 minutes of training: 320 steps at 0.94 s per step on 2
+# CPU cores. On the quadrupeds, 5 minutes reach 95.6% of the quality of 20 (docs/quality.md).
 DEMO_TRAJECTORIES = 200
-DEMO_STEPS = 430
+DEMO_STEPS = 320
 QUADRUPEDS = (
     "Two robot morphologies (ANYmal B and C) with randomized trunk mass and commanded speed "
     "(fixed per trajectory) walk over terrain of five types (changing every few seconds); "
