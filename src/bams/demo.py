@@ -3,9 +3,8 @@
 The default data are legged robots simulated with MuJoCo (:mod:`bams.sim.quadrupeds`): the
 paper's two morphologies, ANYmal B and C, with randomized mass and commanded speed (factors of
 a whole trajectory) walking over terrain whose type changes every few seconds (a factor of the
-moment). ``dataset=
-"synthetic"`` runs the earlier demo on synthetic recordings with a slow class and style and a
-fast hidden state.
+moment). ``dataset="synthetic"`` runs the earlier demo on synthetic recordings with a slow
+class and style and a fast hidden state.
 """
 
 from __future__ import annotations

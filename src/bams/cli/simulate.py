@@ -66,7 +66,7 @@ def simulate_quadrupeds(
         fail(f"Expected a --render path ending in .gif, but got {str(render)!r}.", code=2)
     from bams.sim.quadrupeds.robots import robot_population
 
-    robot_types = or_exit(robot_population, robots)
+    robot_types = robot_population(robots)
     options = {
         "seed": seed,
         "duration": duration,

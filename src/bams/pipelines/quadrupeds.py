@@ -107,7 +107,7 @@ def quadruped_data(
         output=path,
         difficulty=difficulty,
         duration=duration,
-        robot_types=tuple(robot_types),
+        robot_types=robot_types,
         progress=progress,
         cache=True,
     )

@@ -60,7 +60,7 @@ def test_robots_picks_the_population(fake, tmp_path, robots, expected):
 def test_unknown_robots_fail_clearly(fake, tmp_path):
     result = simulate("-n", "1", "-o", str(tmp_path / "q.npz"), "--robots", "anymal_d")
     assert result.exit_code == 2
-    assert "Expected robots among" in result.output
+    assert "Expected robot_types among" in result.output
     assert "anymal_d" in result.output
 
 

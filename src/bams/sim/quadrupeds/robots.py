@@ -196,10 +196,8 @@ DEFAULT_ROBOTS: tuple[str, ...] = ROBOT_PAIRS["anymal"]
 def robot_population(spec: str) -> tuple[str, ...]:
     """Robot types from a name of :data:`ROBOT_PAIRS` or a comma-separated list of presets.
 
-    Raises
-    ------
-    ValueError
-        If a name is not a pair or a preset, or the list is empty.
+    The names are not checked here: :meth:`GenerationConfig.problems
+    <bams.sim.quadrupeds.dataset.GenerationConfig.problems>` names unknown ones.
 
     Examples
     --------
@@ -208,14 +206,7 @@ def robot_population(spec: str) -> tuple[str, ...]:
     """
     if spec in ROBOT_PAIRS:
         return ROBOT_PAIRS[spec]
-    names = tuple(name.strip() for name in spec.split(",") if name.strip())
-    unknown = [name for name in names if name not in PRESETS]
-    if not names or unknown:
-        known = sorted(ROBOT_PAIRS) + sorted(PRESETS)
-        raise ValueError(
-            f"Expected robots among {known} (or a comma-separated list), but got {spec!r}."
-        )
-    return names
+    return tuple(name.strip() for name in spec.split(",") if name.strip())
 
 
 def get_morphology(name: str) -> Morphology:
