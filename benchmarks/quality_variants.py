@@ -203,6 +203,7 @@ VARIANTS: dict[str, Variant] = {
     "ref_no_grad_clip": _set(grad_clip_norm=None),
     "ref_residual_prelu": _every_encoder(residual_activation="prelu"),
     "ref_predictor_prelu": _set(predictor_activation="prelu"),
+    "predictor_relu": _set(predictor_activation="relu"),  # the default until 2026-12-02
     "ref_weight_norm_second": _every_encoder(weight_norm="second"),
     "ref_init": _every_encoder(init="reference"),
     "ref_prelu_shared": _every_encoder(prelu="shared"),

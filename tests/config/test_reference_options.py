@@ -52,7 +52,7 @@ def test_the_defaults_are_this_librarys_choices():
         "none",
     )
     parameters = inspect.signature(BAMS).parameters
-    assert parameters["predictor_activation"].default == PREDICTOR_ACTIVATIONS[0] == "relu"
+    assert parameters["predictor_activation"].default == PREDICTOR_ACTIVATIONS[0] == "prelu"
     assert parameters["bootstrap_sampling"].default == BOOTSTRAP_SAMPLINGS[0] == "symmetric"
     assert parameters["head_frames"].default == HEAD_FRAMES[0] == "sampled"
     assert RunConfig().train.grad_clip_norm == 1.0
@@ -81,7 +81,7 @@ def test_the_options_round_trip_through_overrides_and_yaml(tmp_path):
     [
         (
             "model.predictor_activation=tanh",
-            "Expected predictor_activation among ['relu', 'prelu'], but got 'tanh'.",
+            "Expected predictor_activation among ['prelu', 'relu'], but got 'tanh'.",
         ),
         (
             "model.head_frames=some",

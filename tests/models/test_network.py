@@ -59,25 +59,25 @@ def test_receptive_fields_are_reported_per_latent():
     assert net.receptive_fields == {"short_term": 13, "long_term": 21}
 
 
-def test_the_predictor_activation_is_relu_by_default_and_prelu_on_request():
+def test_the_predictor_activation_is_prelu_by_default_and_relu_on_request():
     config = tiny_model_config()
     config.predictor_hidden = [16, 16]
-    default = BAMSNetwork.from_config(config, n_inputs=5, n_actions=2)
-    kinds = [type(m) for m in default.predictor]
-    assert kinds.count(torch.nn.ReLU) == 2 and torch.nn.PReLU not in kinds
-    config.predictor_activation = "prelu"
     net = BAMSNetwork.from_config(config, n_inputs=5, n_actions=2)
+    config.predictor_activation = "relu"
+    relu = BAMSNetwork.from_config(config, n_inputs=5, n_actions=2)
+    kinds = [type(m) for m in relu.predictor]
+    assert kinds.count(torch.nn.ReLU) == 2 and torch.nn.PReLU not in kinds
     prelus = [m for m in net.predictor if isinstance(m, torch.nn.PReLU)]
     assert len(prelus) == 2 and not any(isinstance(m, torch.nn.ReLU) for m in net.predictor)
     assert [p.weight.tolist() for p in prelus] == [[0.25], [0.25]]  # one slope per layer
     assert isinstance(net.predictor[-1], torch.nn.Linear)  # no activation after the last
     # The same linear layers, drawn in the same order.
-    for a, b in zip(default.predictor, net.predictor, strict=True):
+    for a, b in zip(relu.predictor, net.predictor, strict=True):
         if isinstance(a, torch.nn.Linear):
             assert a.weight.shape == b.weight.shape
 
 
-def test_the_default_predictor_is_unchanged():
+def test_the_relu_predictor_is_the_one_before_the_option():
     from torch import nn
 
     from bams.models.network import mlp

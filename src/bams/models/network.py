@@ -78,7 +78,7 @@ class BAMSNetwork(nn.Module):
     head_expansion
         Hidden width of the bootstrap heads, as a multiple of the latent size.
     predictor_activation
-        Activation of the HoA predictor, ``"relu"`` or ``"prelu"`` (see :func:`mlp`).
+        Activation of the HoA predictor, ``"prelu"`` or ``"relu"`` (see :func:`mlp`).
     head_frames
         ``"sampled"``: the bootstrap heads see the sampled frames only; ``"all"``: every frame
         of the batch, as in the reference implementation, so that their batch norm
@@ -93,7 +93,7 @@ class BAMSNetwork(nn.Module):
         n_bins: int = 32,
         predictor_hidden: Sequence[int] = (256, 512, 512),
         head_expansion: int = 4,
-        predictor_activation: str = "relu",
+        predictor_activation: str = "prelu",
         head_frames: str = "sampled",
     ):
         super().__init__()
