@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -35,6 +36,7 @@ from pathlib import Path
 import torch
 
 from bams import BAMS, Recordings
+from bams.config import RunConfig
 from bams.evaluation import evaluate_readouts, summarize
 from bams.evaluation.identity import (
     part_means,
@@ -110,6 +112,7 @@ def main() -> None:
         write_tables(args.results, args.docs, args.screen if args.screen.is_dir() else None)
         return
     torch.set_num_threads(args.threads)
+    check_defaults(args.results)
     for name in args.domains:
         domain = DOMAINS[name]
         reason = domain.missing()
@@ -122,6 +125,41 @@ def main() -> None:
             for budget in budgets(args, name):
                 for seed in args.seeds:
                     run_one(domain, data, variant, budget, seed, args)
+
+
+def library_defaults() -> dict[str, object]:
+    """The library's default configuration, flattened: ``{"model.hoa_bins": 16, ...}``."""
+    config = dataclasses.asdict(RunConfig())
+    flat: dict[str, object] = {}
+    stack = [(section, config[section]) for section in ("model", "train")]
+    while stack:
+        prefix, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(f"{prefix}.{key}", item) for key, item in value.items()]
+        else:
+            flat[prefix] = value
+    return json.loads(json.dumps(dict(sorted(flat.items())), default=str))  # as read back
+
+
+def check_defaults(results: Path) -> None:
+    """Stop if the library's defaults differ from those the results in ``results`` ran with.
+
+    Results are keyed by variant name, so a run of ``default`` after a default changed would
+    be skipped, or mixed with the older seeds, without a word. ``results/defaults.json``
+    records the defaults of the first run; a later run under other defaults stops here.
+    """
+    path = results / "defaults.json"
+    now = library_defaults()
+    if not path.is_file():
+        atomic_write(path, json.dumps(now, indent=1))
+        return
+    before = json.loads(path.read_text())
+    for key in sorted(set(before) | set(now)):
+        if before.get(key) != now.get(key):
+            raise SystemExit(
+                f"Expected the defaults the results in {results} were run with, but {key} is "
+                f"{now.get(key)!r} now and was {before.get(key)!r}; give another --results."
+            )
 
 
 def budgets(args, domain: str) -> list[dict]:
