@@ -6,7 +6,7 @@ attempts table, prints the tables as markdown and writes two figures:
 ``docs/figures/quadrupeds_survival.png`` (share of segments crossed without falling, per
 terrain type and difficulty).
 
-    python benchmarks/quadruped_data_quality.py runs/quadrupeds-benchmark/quadrupeds.npz
+    python benchmarks/quadruped_data_quality.py runs/quadrupeds-benchmark-anymal/quadrupeds.npz
 """
 
 from __future__ import annotations
